@@ -1,0 +1,1 @@
+//! National interface wire forms.

@@ -1,0 +1,1 @@
+//! Reference-data packs: loading and validation.
