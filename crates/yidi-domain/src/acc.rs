@@ -36,14 +36,22 @@ pub struct YearAcc {
 }
 
 impl YearAcc {
+    /// The accumulators of a year nothing has happened in yet.
+    pub const EMPTY: YearAcc = YearAcc {
+        pools: BTreeMap::new(),
+        month_fund_paid: BTreeMap::new(),
+        hifmi_base: Fen::ZERO,
+        hifmi_paid: Fen::ZERO,
+        hifob_base: Fen::ZERO,
+        hifob_paid: Fen::ZERO,
+        maf_paid: Fen::ZERO,
+    };
+
     pub fn pool(&self, name: &str) -> PoolAcc {
         self.pools.get(name).cloned().unwrap_or_default()
     }
     pub fn month_fund_paid(&self, pool: &str, year_month: u32) -> Fen {
-        self.month_fund_paid
-            .get(&(pool.to_string(), year_month))
-            .copied()
-            .unwrap_or_default()
+        self.month_fund_paid.get(&(pool.to_string(), year_month)).copied().unwrap_or_default()
     }
     pub fn is_zero(&self) -> bool {
         *self == YearAcc::default()
@@ -76,8 +84,9 @@ pub struct StateDelta {
 }
 
 impl PersonState {
-    pub fn year(&self, policy_year: i32) -> YearAcc {
-        self.years.get(&policy_year).cloned().unwrap_or_default()
+    pub fn year(&self, policy_year: i32) -> &YearAcc {
+        static EMPTY: YearAcc = YearAcc::EMPTY;
+        self.years.get(&policy_year).unwrap_or(&EMPTY)
     }
 
     /// Applies a settlement's changes.
@@ -99,14 +108,9 @@ impl PersonState {
         pool.admissions = if sign > 0 {
             pool.admissions + d.admissions
         } else {
-            pool.admissions
-                .checked_sub(d.admissions)
-                .expect("admissions below zero on revert")
+            pool.admissions.checked_sub(d.admissions).expect("admissions below zero on revert")
         };
-        assert!(
-            !pool.deductible_paid.is_negative(),
-            "deductible_paid below zero"
-        );
+        assert!(!pool.deductible_paid.is_negative(), "deductible_paid below zero");
         assert!(!pool.fund_paid.is_negative(), "fund_paid below zero");
         if pool.is_zero() {
             year.pools.remove(&d.cap_pool);
@@ -125,23 +129,14 @@ impl PersonState {
         year.hifob_base += by(d.hifob_base);
         year.hifob_paid += by(d.hifob_paid);
         year.maf_paid += by(d.maf_paid);
-        for v in [
-            year.hifmi_base,
-            year.hifmi_paid,
-            year.hifob_base,
-            year.hifob_paid,
-            year.maf_paid,
-        ] {
+        for v in [year.hifmi_base, year.hifmi_paid, year.hifob_base, year.hifob_paid, year.maf_paid] {
             assert!(!v.is_negative(), "person-year accumulator below zero");
         }
         if year.is_zero() {
             self.years.remove(&d.policy_year);
         }
         self.acct_balance -= by(d.acct_pay);
-        assert!(
-            !self.acct_balance.is_negative(),
-            "account balance below zero"
-        );
+        assert!(!self.acct_balance.is_negative(), "account balance below zero");
     }
 }
 
@@ -151,10 +146,7 @@ mod tests {
 
     #[test]
     fn revert_restores_exactly() {
-        let mut state = PersonState {
-            acct_balance: Fen::new(50_000),
-            ..Default::default()
-        };
+        let mut state = PersonState { acct_balance: Fen::new(50_000), ..Default::default() };
         let before = state.clone();
         let delta = StateDelta {
             policy_year: 2025,
@@ -171,10 +163,7 @@ mod tests {
         };
         state.apply(&delta);
         assert_eq!(state.year(2025).pool("inpatient").admissions, 1);
-        assert_eq!(
-            state.year(2025).month_fund_paid("inpatient", 202503),
-            Fen::new(5_060_000)
-        );
+        assert_eq!(state.year(2025).month_fund_paid("inpatient", 202503), Fen::new(5_060_000));
         state.revert(&delta);
         assert_eq!(state, before);
     }

@@ -23,11 +23,7 @@ pub enum CodeError {
     #[error("身份证号“{0}”中的出生日期无效")]
     CertNoBirthDate(String),
     #[error("“{value}”不是合法的{what}（可选：{allowed}）")]
-    Enum {
-        what: &'static str,
-        value: String,
-        allowed: &'static str,
-    },
+    Enum { what: &'static str, value: String, allowed: &'static str },
 }
 
 /// A 6-digit administrative division code (GB/T 2260).
@@ -61,6 +57,10 @@ impl DivisionCode {
     /// The province containing this code (`xx0000`).
     pub fn province(self) -> DivisionCode {
         DivisionCode(self.0 / 10_000 * 10_000)
+    }
+    /// The prefecture-level city containing this code (`xxxx00`; a province code stays itself).
+    pub fn city(self) -> DivisionCode {
+        DivisionCode(self.0 / 100 * 100)
     }
     /// The 2-digit province prefix.
     pub fn province_prefix(self) -> u32 {
@@ -297,9 +297,7 @@ pub struct FacilityCode(String);
 impl FacilityCode {
     pub fn parse(text: &str) -> Result<FacilityCode, CodeError> {
         let b = text.as_bytes();
-        let ok = b.len() == 12
-            && (b[0] == b'H' || b[0] == b'P')
-            && b[1..].iter().all(u8::is_ascii_digit);
+        let ok = b.len() == 12 && (b[0] == b'H' || b[0] == b'P') && b[1..].iter().all(u8::is_ascii_digit);
         if !ok {
             return Err(CodeError::Facility(text.to_string()));
         }
@@ -336,11 +334,7 @@ impl CertNo {
         if first17.len() != 17 || !first17.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        let sum: u32 = first17
-            .bytes()
-            .zip(CERTNO_WEIGHTS)
-            .map(|(b, w)| u32::from(b - b'0') * w)
-            .sum();
+        let sum: u32 = first17.bytes().zip(CERTNO_WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
         Some(CERTNO_CHECK[(sum % 11) as usize])
     }
 
@@ -376,11 +370,7 @@ impl CertNo {
     }
     /// Odd sequence digit (17th) = male, even = female.
     pub fn gender(&self) -> Gender {
-        if (self.0.as_bytes()[16] - b'0') % 2 == 1 {
-            Gender::Male
-        } else {
-            Gender::Female
-        }
+        if (self.0.as_bytes()[16] - b'0') % 2 == 1 { Gender::Male } else { Gender::Female }
     }
     /// The masked form shown in logs and public views: first 3 and last 4 characters.
     pub fn masked(&self) -> String {
@@ -436,10 +426,7 @@ mod tests {
         assert!(CertNo::parse("11010519491231002x").is_ok());
         assert_eq!(
             CertNo::parse("110105194912310021"),
-            Err(CodeError::CertNoCheckDigit(
-                "110105194912310021".into(),
-                'X'
-            ))
+            Err(CodeError::CertNoCheckDigit("110105194912310021".into(), 'X'))
         );
         assert!(CertNo::parse("1101051949123100").is_err());
         let c = CertNo::parse("11010519491231002X").unwrap();
@@ -451,18 +438,9 @@ mod tests {
 
     #[test]
     fn med_types_map_to_benefit_kinds() {
-        assert_eq!(
-            MedType::parse("11").unwrap().benefit_kind(),
-            Some(BenefitKind::Outpatient)
-        );
-        assert_eq!(
-            MedType::parse("14").unwrap().benefit_kind(),
-            Some(BenefitKind::Chronic)
-        );
-        assert_eq!(
-            MedType::parse("28").unwrap().benefit_kind(),
-            Some(BenefitKind::Inpatient)
-        );
+        assert_eq!(MedType::parse("11").unwrap().benefit_kind(), Some(BenefitKind::Outpatient));
+        assert_eq!(MedType::parse("14").unwrap().benefit_kind(), Some(BenefitKind::Chronic));
+        assert_eq!(MedType::parse("28").unwrap().benefit_kind(), Some(BenefitKind::Inpatient));
         assert_eq!(MedType::parse("99").unwrap().benefit_kind(), None);
         assert!(MedType::parse("1a").is_err());
         assert_eq!(MedType::parse("11").unwrap().to_string(), "11");

@@ -14,8 +14,8 @@ pub mod time;
 
 pub use acc::{PersonState, PoolAcc, StateDelta, YearAcc};
 pub use codes::{
-    AssistClass, BenefitKind, CertNo, ChrgitmLv, CodeError, DivisionCode, FacilityCode,
-    FacilityKind, FilingCategory, Gender, InsuType, ListType, MedType, PsnGroup,
+    AssistClass, BenefitKind, CertNo, ChrgitmLv, CodeError, DivisionCode, FacilityCode, FacilityKind,
+    FilingCategory, Gender, InsuType, ListType, MedType, PsnGroup,
 };
 pub use model::*;
 pub use money::{Bp, Fen, MoneyError, Price, Qty, line_fen, share};

@@ -9,8 +9,8 @@ use std::fmt;
 
 use crate::acc::PersonState;
 use crate::codes::{
-    AssistClass, BenefitKind, CertNo, ChrgitmLv, DivisionCode, FacilityCode, FacilityKind,
-    FilingCategory, Gender, InsuType, ListType, MedType, PsnGroup,
+    AssistClass, BenefitKind, CertNo, ChrgitmLv, DivisionCode, FacilityCode, FacilityKind, FilingCategory,
+    Gender, InsuType, ListType, MedType, PsnGroup,
 };
 use crate::money::{Bp, Fen};
 use crate::time::{Date, DateTime, MonthDay};
@@ -24,10 +24,7 @@ pub struct SourceRef {
 
 impl SourceRef {
     pub fn new(file: impl Into<String>, line: u32) -> SourceRef {
-        SourceRef {
-            file: file.into(),
-            line,
-        }
+        SourceRef { file: file.into(), line }
     }
 }
 
@@ -153,10 +150,7 @@ pub struct Catalog {
 impl Catalog {
     /// The version of `code` valid on `date`.
     pub fn lookup(&self, code: &str, date: Date) -> Option<&CatalogItem> {
-        self.items
-            .get(code)?
-            .iter()
-            .find(|item| in_period(date, item.begndate, item.enddate))
+        self.items.get(code)?.iter().find(|item| in_period(date, item.begndate, item.enddate))
     }
     pub fn len(&self) -> usize {
         self.items.values().map(Vec::len).sum()
@@ -179,9 +173,7 @@ pub struct ChronicDisease {
 
 impl ChronicDisease {
     pub fn matches(&self, dise_codg: &str) -> bool {
-        self.icd10_prefixes
-            .iter()
-            .any(|p| dise_codg.starts_with(p.as_str()))
+        self.icd10_prefixes.iter().any(|p| dise_codg.starts_with(p.as_str()))
     }
 }
 
@@ -205,21 +197,10 @@ impl<T: Copy> LevelTable<T> {
 /// How the deductible (起付标准) is computed (`settlement.md` §5).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Deductible {
-    PerYear {
-        amount: LevelTable<Fen>,
-    },
-    PerVisit {
-        amount: LevelTable<Fen>,
-    },
-    PerAdmission {
-        amount: LevelTable<Fen>,
-        nth_bp: Vec<Bp>,
-    },
-    PctOfBill {
-        bp: Bp,
-        min: LevelTable<Fen>,
-        max: LevelTable<Fen>,
-    },
+    PerYear { amount: LevelTable<Fen> },
+    PerVisit { amount: LevelTable<Fen> },
+    PerAdmission { amount: LevelTable<Fen>, nth_bp: Vec<Bp> },
+    PctOfBill { bp: Bp, min: LevelTable<Fen>, max: LevelTable<Fen> },
 }
 
 impl Deductible {
@@ -243,12 +224,8 @@ pub enum AdjClass {
 }
 
 impl AdjClass {
-    pub const ALL: [AdjClass; 4] = [
-        AdjClass::Referral,
-        AdjClass::Emergency,
-        AdjClass::Other,
-        AdjClass::Unfiled,
-    ];
+    pub const ALL: [AdjClass; 4] =
+        [AdjClass::Referral, AdjClass::Emergency, AdjClass::Other, AdjClass::Unfiled];
     pub fn as_str(self) -> &'static str {
         match self {
             AdjClass::Referral => "referral",
@@ -433,11 +410,7 @@ pub struct FilingRules {
 
 impl Default for FilingRules {
     fn default() -> FilingRules {
-        FilingRules {
-            min_hold_days: 0,
-            temporary_months: 6,
-            max_active_filings: 1,
-        }
+        FilingRules { min_hold_days: 0, temporary_months: 6, max_active_filings: 1 }
     }
 }
 
@@ -547,17 +520,17 @@ pub struct RefData {
 
 impl RefData {
     /// The pooling region whose code covers `division`, the most specific one winning.
+    ///
+    /// A region's code is its own county code, a city (`xxxx00`) or a province (`xx0000`), so
+    /// three exact lookups find it, most specific first, whatever the number of regions.
     pub fn pooling_region_of(&self, division: DivisionCode) -> Option<&PoolingRegion> {
-        self.regions
-            .values()
-            .filter(|r| r.admdvs.covers(division))
-            .max_by_key(|r| r.admdvs.specificity())
+        [division, division.city(), division.province()]
+            .into_iter()
+            .find_map(|code| self.regions.get(&code).filter(|r| r.admdvs.covers(division)))
     }
     /// The national chronic disease a diagnosis belongs to, on a date.
     pub fn chronic_disease_for(&self, dise_codg: &str, date: Date) -> Option<&ChronicDisease> {
-        self.chronic_diseases
-            .iter()
-            .find(|d| in_period(date, d.begndate, d.enddate) && d.matches(dise_codg))
+        self.chronic_diseases.iter().find(|d| in_period(date, d.begndate, d.enddate) && d.matches(dise_codg))
     }
 }
 

@@ -118,9 +118,7 @@ impl Bp {
     /// A ratio between 0 and 100 % inclusive.
     pub fn new(bp: i64) -> Result<Bp, MoneyError> {
         if bp < 0 {
-            return Err(MoneyError::Negative {
-                text: bp.to_string(),
-            });
+            return Err(MoneyError::Negative { text: bp.to_string() });
         }
         if bp > 10_000 {
             return Err(MoneyError::RatioTooLarge { value: bp });
@@ -157,11 +155,7 @@ impl fmt::Display for Bp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let pct = self.0 / 100;
         let rest = self.0 % 100;
-        if rest == 0 {
-            write!(f, "{pct}%")
-        } else {
-            write!(f, "{pct}.{rest:02}%")
-        }
+        if rest == 0 { write!(f, "{pct}%") } else { write!(f, "{pct}.{rest:02}%") }
     }
 }
 
@@ -235,19 +229,14 @@ pub fn line_fen(cnt: Qty, price: Price) -> Fen {
     // cnt is 1e-4 units, price 1e-6 yuan = 1e-4 fen, so the product is in 1e-8 fen.
     let product = i128::from(cnt.0) * i128::from(price.0);
     let half = 50_000_000i128;
-    let rounded = if product >= 0 {
-        (product + half) / 100_000_000
-    } else {
-        -((-product + half) / 100_000_000)
-    };
+    let rounded =
+        if product >= 0 { (product + half) / 100_000_000 } else { -((-product + half) / 100_000_000) };
     Fen(i64::try_from(rounded).expect("line amount overflow"))
 }
 
 fn parse_scaled(text: &str, places: u32) -> Result<i64, MoneyError> {
     let t = text.trim();
-    let bad = || MoneyError::NotANumber {
-        text: text.to_string(),
-    };
+    let bad = || MoneyError::NotANumber { text: text.to_string() };
     let (negative, body) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, t.strip_prefix('+').unwrap_or(t)),
@@ -259,9 +248,7 @@ fn parse_scaled(text: &str, places: u32) -> Result<i64, MoneyError> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(bad());
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit())
-        || !frac_part.bytes().all(|b| b.is_ascii_digit())
-    {
+    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
     if body.contains('.') && frac_part.is_empty() && int_part.is_empty() {
@@ -269,37 +256,23 @@ fn parse_scaled(text: &str, places: u32) -> Result<i64, MoneyError> {
     }
     let frac_trimmed = frac_part.trim_end_matches('0');
     if frac_trimmed.len() > places as usize {
-        return Err(MoneyError::TooManyDecimals {
-            text: text.to_string(),
-            places,
-        });
+        return Err(MoneyError::TooManyDecimals { text: text.to_string(), places });
     }
     let int_digits = int_part.trim_start_matches('0');
     if int_digits.len() > 15 {
-        return Err(MoneyError::OutOfRange {
-            text: text.to_string(),
-        });
+        return Err(MoneyError::OutOfRange { text: text.to_string() });
     }
-    let int_value: i64 = if int_digits.is_empty() {
-        0
-    } else {
-        int_digits.parse().map_err(|_| bad())?
-    };
+    let int_value: i64 = if int_digits.is_empty() { 0 } else { int_digits.parse().map_err(|_| bad())? };
     let mut frac_value: i64 = 0;
     for i in 0..places as usize {
-        let digit = frac_trimmed
-            .as_bytes()
-            .get(i)
-            .map_or(0, |b| i64::from(b - b'0'));
+        let digit = frac_trimmed.as_bytes().get(i).map_or(0, |b| i64::from(b - b'0'));
         frac_value = frac_value * 10 + digit;
     }
     let scale = 10i64.pow(places);
     let value = int_value
         .checked_mul(scale)
         .and_then(|v| v.checked_add(frac_value))
-        .ok_or_else(|| MoneyError::OutOfRange {
-            text: text.to_string(),
-        })?;
+        .ok_or_else(|| MoneyError::OutOfRange { text: text.to_string() })?;
     Ok(if negative { -value } else { value })
 }
 
@@ -307,12 +280,7 @@ fn format_scaled(value: i64, places: u32) -> String {
     let scale = 10u64.pow(places);
     let sign = if value < 0 { "-" } else { "" };
     let abs = value.unsigned_abs();
-    format!(
-        "{sign}{}.{:0width$}",
-        abs / scale,
-        abs % scale,
-        width = places as usize
-    )
+    format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = places as usize)
 }
 
 fn trim_zeros(s: String) -> String {
@@ -343,10 +311,7 @@ mod tests {
         assert_eq!(Fen::parse_yuan("12"), Ok(Fen(1_200)));
         assert_eq!(Fen::parse_yuan("-3.10"), Ok(Fen(-310)));
         assert_eq!(Fen::parse_yuan("1.230"), Ok(Fen(123)));
-        assert!(matches!(
-            Fen::parse_yuan("1.234"),
-            Err(MoneyError::TooManyDecimals { .. })
-        ));
+        assert!(matches!(Fen::parse_yuan("1.234"), Err(MoneyError::TooManyDecimals { .. })));
         assert!(Fen::parse_yuan("abc").is_err());
         assert!(Fen::parse_yuan("").is_err());
         assert!(Fen::parse_yuan(".").is_err());
@@ -359,22 +324,10 @@ mod tests {
         let pric = Price::parse("45.50").unwrap();
         assert_eq!(line_fen(cnt, pric), Fen(13_650));
         // 0.3333 × 1.000005 = 0.33333... yuan -> 33 fen
-        assert_eq!(
-            line_fen(
-                Qty::parse("0.3333").unwrap(),
-                Price::parse("1.000005").unwrap()
-            ),
-            Fen(33)
-        );
+        assert_eq!(line_fen(Qty::parse("0.3333").unwrap(), Price::parse("1.000005").unwrap()), Fen(33));
         // 1 × 0.005 yuan = 0.5 fen -> rounds up to 1 fen
-        assert_eq!(
-            line_fen(Qty::parse("1").unwrap(), Price::parse("0.005").unwrap()),
-            Fen(1)
-        );
-        assert_eq!(
-            line_fen(Qty::parse("1").unwrap(), Price::parse("0.004999").unwrap()),
-            Fen(0)
-        );
+        assert_eq!(line_fen(Qty::parse("1").unwrap(), Price::parse("0.005").unwrap()), Fen(1));
+        assert_eq!(line_fen(Qty::parse("1").unwrap(), Price::parse("0.004999").unwrap()), Fen(0));
     }
 
     #[test]

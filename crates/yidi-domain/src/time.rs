@@ -48,11 +48,7 @@ impl Date {
         if day == 0 || day > days_in_month(year, month) {
             return None;
         }
-        Some(Date {
-            year: year as i16,
-            month,
-            day,
-        })
+        Some(Date { year: year as i16, month, day })
     }
 
     /// Parses `YYYY-MM-DD`.
@@ -91,11 +87,7 @@ impl Date {
 
     /// Days since 1970-01-01.
     pub fn to_days(self) -> i64 {
-        let (y, m, d) = (
-            i64::from(self.year),
-            i64::from(self.month),
-            i64::from(self.day),
-        );
+        let (y, m, d) = (i64::from(self.year), i64::from(self.month), i64::from(self.day));
         let y = if m <= 2 { y - 1 } else { y };
         let era = y.div_euclid(400);
         let yoe = y - era * 400;
@@ -128,11 +120,7 @@ impl Date {
         let year = total.div_euclid(12);
         let month = (total.rem_euclid(12) + 1) as u8;
         let day = self.day.min(days_in_month(year, month));
-        Date {
-            year: year as i16,
-            month,
-            day,
-        }
+        Date { year: year as i16, month, day }
     }
 
     /// `yyyymm`, the key of a calendar month (monthly caps, clearing months).
@@ -143,11 +131,7 @@ impl Date {
     /// The policy year containing this date for a year starting on `start` (month, day): the
     /// calendar year in which that policy year begins (`data-formats.md`, accumulators.csv).
     pub fn policy_year(self, start: MonthDay) -> i32 {
-        if (self.month, self.day) >= (start.month, start.day) {
-            self.year()
-        } else {
-            self.year() - 1
-        }
+        if (self.month, self.day) >= (start.month, start.day) { self.year() } else { self.year() - 1 }
     }
 }
 
@@ -206,10 +190,7 @@ impl DateTime {
 
     /// The first second of a date.
     pub fn start_of(date: Date) -> DateTime {
-        DateTime {
-            date,
-            secs_of_day: 0,
-        }
+        DateTime { date, secs_of_day: 0 }
     }
 
     /// Parses `YYYY-MM-DD HH:MM:SS`; a `T` separator is accepted as on the wire.
@@ -247,14 +228,7 @@ impl DateTime {
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.secs_of_day;
-        write!(
-            f,
-            "{} {:02}:{:02}:{:02}",
-            self.date,
-            s / 3_600,
-            s / 60 % 60,
-            s % 60
-        )
+        write!(f, "{} {:02}:{:02}:{:02}", self.date, s / 3_600, s / 60 % 60, s % 60)
     }
 }
 
@@ -285,27 +259,13 @@ mod tests {
         let july = MonthDay::parse("07-01").unwrap();
         assert_eq!(Date::parse("2025-06-30").unwrap().policy_year(july), 2024);
         assert_eq!(Date::parse("2025-07-01").unwrap().policy_year(july), 2025);
-        assert_eq!(
-            Date::parse("2025-01-01")
-                .unwrap()
-                .policy_year(MonthDay::JAN_1),
-            2025
-        );
+        assert_eq!(Date::parse("2025-01-01").unwrap().policy_year(MonthDay::JAN_1), 2025);
     }
 
     #[test]
     fn months_clamp_to_month_end() {
-        assert_eq!(
-            Date::parse("2025-08-31").unwrap().add_months(6).to_string(),
-            "2026-02-28"
-        );
-        assert_eq!(
-            Date::parse("2025-01-15")
-                .unwrap()
-                .add_months(-1)
-                .to_string(),
-            "2024-12-15"
-        );
+        assert_eq!(Date::parse("2025-08-31").unwrap().add_months(6).to_string(), "2026-02-28");
+        assert_eq!(Date::parse("2025-01-15").unwrap().add_months(-1).to_string(), "2024-12-15");
     }
 
     #[test]
