@@ -45,11 +45,11 @@ impl DivisionCode {
     }
     /// `xx0000`: a province-level code (or the country, `000000`).
     pub fn is_province(self) -> bool {
-        self.0 % 10_000 == 0 && self.0 != 0
+        self.0.is_multiple_of(10_000) && self.0 != 0
     }
     /// `xxxx00` that is not a province: a prefecture-level city.
     pub fn is_city(self) -> bool {
-        self.0 % 100 == 0 && !self.is_province() && self.0 != 0
+        self.0.is_multiple_of(100) && !self.is_province() && self.0 != 0
     }
     pub fn is_country(self) -> bool {
         self.0 == 0
@@ -340,7 +340,8 @@ impl CertNo {
 
     pub fn parse(text: &str) -> Result<CertNo, CodeError> {
         let upper = text.to_ascii_uppercase();
-        if upper.len() != 18 {
+        // Non-ASCII text is rejected before any byte slicing (a slice could split a character).
+        if upper.len() != 18 || !upper.is_ascii() {
             return Err(CodeError::CertNoShape(text.to_string()));
         }
         let (first17, last) = upper.split_at(17);
@@ -429,6 +430,7 @@ mod tests {
             Err(CodeError::CertNoCheckDigit("110105194912310021".into(), 'X'))
         );
         assert!(CertNo::parse("1101051949123100").is_err());
+        assert!(CertNo::parse("11010519491231002é").is_err());
         let c = CertNo::parse("11010519491231002X").unwrap();
         assert_eq!(c.birth_date().to_string(), "1949-12-31");
         assert_eq!(c.masked(), "110***********002X");

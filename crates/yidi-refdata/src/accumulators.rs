@@ -33,6 +33,9 @@ const SCHEMA: Schema = Schema {
 /// Opening accumulators by person and policy year; all-zero entries are left out.
 pub(crate) type Carried = BTreeMap<String, BTreeMap<i32, YearAcc>>;
 
+/// The first value given for each person-year column of one person and year, and its line.
+type PersonYearSeen = [Option<(Fen, u32)>; 5];
+
 struct AccRow {
     psn_no: String,
     policy_year: i32,
@@ -54,7 +57,7 @@ pub(crate) fn load(
         return carried;
     };
     let mut pool_line: BTreeMap<(String, i32, String), u32> = BTreeMap::new();
-    let mut person_year_seen: BTreeMap<(String, i32), [Option<(Fen, u32)>; 5]> = BTreeMap::new();
+    let mut person_year_seen: BTreeMap<(String, i32), PersonYearSeen> = BTreeMap::new();
     for row in table.rows() {
         let Some(acc) = acc_row(&row, persons, policies, p) else {
             continue;
@@ -166,7 +169,7 @@ fn check_pool(
 }
 
 /// The person-year columns may repeat across rows of one person and year, but must agree.
-fn check_person_year(row: &Row, p: &mut Problems, acc: &AccRow, seen: &mut [Option<(Fen, u32)>; 5]) {
+fn check_person_year(row: &Row, p: &mut Problems, acc: &AccRow, seen: &mut PersonYearSeen) {
     for ((column, value), slot) in PERSON_YEAR.iter().zip(acc.person_year).zip(seen.iter_mut()) {
         let Some(value) = value else {
             continue;

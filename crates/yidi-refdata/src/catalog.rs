@@ -85,15 +85,15 @@ fn item_row(row: &Row, p: &mut Problems) -> Option<CatalogItem> {
     let lmt_dise_prefix = row.cell("lmt_dise_prefix").map(str::to_string);
     let begndate = row.req(p, "begndate", values::date);
     let enddate = row.opt(p, "enddate", values::date);
-    if let Some(lv) = lv.filter(|lv| *lv != ChrgitmLv::B) {
-        if let Some(text) = row.cell("selfpay_prop_bp") {
-            let msg = format!(
-                "列 selfpay_prop_bp：先行自付比例只用于 02 乙类，{} {} 不应填写（实际为 {text}），请留空",
-                lv.as_str(),
-                lv.name_zh()
-            );
-            row.problem(p, msg);
-        }
+    if let Some(lv) = lv.filter(|lv| *lv != ChrgitmLv::B)
+        && let Some(text) = row.cell("selfpay_prop_bp")
+    {
+        let msg = format!(
+            "列 selfpay_prop_bp：先行自付比例只用于 02 乙类，{} {} 不应填写（实际为 {text}），请留空",
+            lv.as_str(),
+            lv.name_zh()
+        );
+        row.problem(p, msg);
     }
     if let Some(begndate) = begndate {
         row.check_period(p, begndate, enddate);

@@ -92,14 +92,12 @@ fn facility_row(row: &Row, refs: &FacilityRefs, p: &mut Problems) -> Option<Faci
     if let Some(admdvs) = admdvs {
         check_place(row, p, admdvs, refs);
     }
-    if let (Some(code), Some(admdvs)) = (&code, admdvs) {
-        if code.division() != admdvs {
-            let msg = format!(
-                "列 fixmedins_code：编码 {code} 中的区划 {} 与 admdvs {admdvs} 不一致",
-                code.division()
-            );
-            row.problem(p, msg);
-        }
+    if let (Some(code), Some(admdvs)) = (&code, admdvs)
+        && code.division() != admdvs
+    {
+        let msg =
+            format!("列 fixmedins_code：编码 {code} 中的区划 {} 与 admdvs {admdvs} 不一致", code.division());
+        row.problem(p, msg);
     }
     if let (Some(code), Some(kind), Some(level)) = (&code, kind, level) {
         check_kind(row, p, code, kind, level);

@@ -63,10 +63,10 @@ fn filing_row(row: &Row, persons: &PersonsOut, divisions: &Divisions, p: &mut Pr
     if let Some(begndate) = begndate {
         row.check_period(p, begndate, enddate);
     }
-    if let (Some(filed), Some(cancelled)) = (filed_at, cancelled_at) {
-        if cancelled < filed {
-            row.problem(p, format!("列 cancelled_at：撤销时间 {cancelled} 早于备案时间 filed_at {filed}"));
-        }
+    if let (Some(filed), Some(cancelled)) = (filed_at, cancelled_at)
+        && cancelled < filed
+    {
+        row.problem(p, format!("列 cancelled_at：撤销时间 {cancelled} 早于备案时间 filed_at {filed}"));
     }
     if row.failed() {
         return None;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use yidi_domain::{AssistClass, CertNo, Fen, Gender, InsuType, Person, PsnGroup};
+use yidi_domain::{AssistClass, CertNo, CodeError, Fen, Gender, InsuType, Person, PsnGroup};
 
 use crate::problem::Problems;
 use crate::regions::RegionsOut;
@@ -65,7 +65,7 @@ pub(crate) fn load(file: &str, text: Option<&str>, regions: &RegionsOut, p: &mut
 
 fn person_row(row: &Row, regions: &RegionsOut, p: &mut Problems) -> Option<Person> {
     let psn_no = row.text(p, "psn_no");
-    let certno = row.req(p, "certno", |s| CertNo::parse(s).map_err(|e| e.to_string()));
+    let certno = row.req(p, "certno", certno);
     let name = row.text(p, "psn_name");
     let gend = row.req(p, "gend", |s| Gender::parse(s).map_err(|e| e.to_string()));
     let brdy = row.req(p, "brdy", values::date);
@@ -80,12 +80,11 @@ fn person_row(row: &Row, regions: &RegionsOut, p: &mut Problems) -> Option<Perso
     if let Some(certno) = &certno {
         check_against_certno(row, p, certno, brdy, gend);
     }
-    if let (Some(insutype), Some(group)) = (insutype, psn_group) {
-        if !insutype.admits(group) {
-            let msg =
-                format!("列 psn_group：人员类别 {group} 不属于险种 {insutype}（{}）", insutype.name_zh());
-            row.problem(p, msg);
-        }
+    if let (Some(insutype), Some(group)) = (insutype, psn_group)
+        && !insutype.admits(group)
+    {
+        let msg = format!("列 psn_group：人员类别 {group} 不属于险种 {insutype}（{}）", insutype.name_zh());
+        row.problem(p, msg);
     }
     if insutype == Some(InsuType::Resident) && acct_balance != Fen::ZERO {
         let msg = format!(
@@ -110,6 +109,15 @@ fn person_row(row: &Row, regions: &RegionsOut, p: &mut Problems) -> Option<Perso
         acct_balance,
         source: row.source(),
     })
+}
+
+fn certno(text: &str) -> Result<CertNo, String> {
+    // `CertNo::parse` splits the text at byte 17, which must not fall inside a multi-byte
+    // character: an identity number is ASCII, so anything else is rejected first.
+    if !text.is_ascii() {
+        return Err(CodeError::CertNoShape(text.to_string()).to_string());
+    }
+    CertNo::parse(text).map_err(|e| e.to_string())
 }
 
 /// The birth date and gender columns must agree with the identity number.

@@ -27,16 +27,16 @@ pub(crate) fn check_overlaps(
         // The version reaching furthest so far (an open end reaches furthest).
         let mut reach: Option<&Version> = None;
         for v in list.iter() {
-            if let Some(r) = reach {
-                if r.end.is_none_or(|end| v.begin <= end) {
-                    let msg = format!(
-                        "{what} {code} 的版本（{}）与第 {} 行的版本（{}）日期范围重叠：同一编码的各版本不能重叠",
-                        period(v.begin, v.end),
-                        r.line,
-                        period(r.begin, r.end)
-                    );
-                    p.push(file, v.line, msg);
-                }
+            if let Some(r) = reach
+                && r.end.is_none_or(|end| v.begin <= end)
+            {
+                let msg = format!(
+                    "{what} {code} 的版本（{}）与第 {} 行的版本（{}）日期范围重叠：同一编码的各版本不能重叠",
+                    period(v.begin, v.end),
+                    r.line,
+                    period(r.begin, r.end)
+                );
+                p.push(file, v.line, msg);
             }
             let further = match (reach, v.end) {
                 (None, _) => true,

@@ -363,7 +363,7 @@ fn ceiling_violations_name_class_levels_ratios_and_ceiling() {
 }
 
 #[test]
-fn each_messages_names_a_file_and_reads_as_file_line_message() {
+fn each_problem_reads_as_file_line_message() {
     let problems = parse_pack(&bad_pack()).expect_err("bad pack");
     let first = problems.iter().find(|p| p.file == "persons.csv").unwrap();
     assert_eq!(first.to_string(), format!("persons.csv:5: {}", first.message));

@@ -312,6 +312,8 @@ pub(super) fn adjustment(
     })
 }
 
+/// The one form key given (a `ratio_bp` may be a level table or, like a policy's, one number
+/// for every level); none, or only `excluded = false`, leaves the ratio unchanged.
 fn adjustment_form(
     loc: &Loc,
     p: &mut Problems,

@@ -2,18 +2,16 @@
 
 use toml::Spanned;
 use yidi_domain::{
-    AssistClass, BenefitKind, Date, FilingRules, InsuType, Layer, LayerField, LayerKind, PolicyVersion,
-    PsnGroup, Segment, SegmentLayer,
+    AssistClass, Assistance, BenefitKind, Date, FilingRules, InsuType, Layer, LayerField, LayerKind,
+    PolicyVersion, PsnGroup, Segment, SegmentLayer,
 };
 
 use super::forms::{Loc, bp_table, deductible};
-use super::raw::RawAssistance;
-use super::raw::{RawFiling, RawLayer, RawPolicy, RawSegment};
+use super::raw::{RawAssistance, RawFiling, RawLayer, RawPolicy, RawSegment};
 use crate::chronic::ChronicOut;
 use crate::limits::POLICY_LIST_LEN_MAX;
 use crate::problem::Problems;
 use crate::values::{self, bp_from_i64, fen_from_i64};
-use yidi_domain::Assistance;
 
 const POLICY: &str = "[[policy]]";
 const LAYER: &str = "[[policy.layer]]";
@@ -101,21 +99,21 @@ fn scope(loc: &Loc, p: &mut Problems, chronic: &ChronicOut, raw: &Spanned<RawPol
     let effective_from = loc
         .required(p, raw, POLICY, "effective_from", &r.effective_from)
         .and_then(|v| loc.parsed(p, "effective_from", v, values::date));
-    if let (Some(insutype), Some(Some(group))) = (insutype, psn_group) {
-        if !insutype.admits(group) {
-            let at = r.psn_group.as_ref().map_or(loc.line(raw), |v| loc.line(v));
-            let msg = format!("psn_group：人员类别 {group} 不属于险种 {insutype}（{}）", insutype.name_zh());
-            p.push(loc.file, at, msg);
-        }
+    if let (Some(insutype), Some(Some(group))) = (insutype, psn_group)
+        && !insutype.admits(group)
+    {
+        let at = r.psn_group.as_ref().map_or(loc.line(raw), |v| loc.line(v));
+        let msg = format!("psn_group：人员类别 {group} 不属于险种 {insutype}（{}）", insutype.name_zh());
+        p.push(loc.file, at, msg);
     }
-    let disease = r.disease.as_ref().and_then(|v| {
+    let disease = r.disease.as_ref().map(|v| {
         let code = v.get_ref();
         if benefit.is_some_and(|b| b != BenefitKind::Chronic) {
             loc.problem(p, v, "disease：只有 chronic（门诊慢特病）政策可以指定病种");
         } else if !chronic.declared.contains(code) {
             loc.problem(p, v, format!("disease：慢特病病种 {code} 不在 chronic_diseases.csv 中"));
         }
-        Some(code.clone())
+        code.clone()
     });
     Some(Scope {
         insutype: insutype?,
