@@ -113,11 +113,21 @@ pub fn adjudicate<'a>(ctx: &Context<'a>, claim: &'a Claim) -> Result<Settlement<
     };
     let (lines, totals) = classify_lines(refdata, facility, claim)?;
     let region_policy = refdata.policies.get(&person.insuplc).ok_or_else(|| {
-        Refusal::no_policy(person.insuplc, person.insutype, kind, group_name(person), None, date)
+        Refusal::no_policy(
+            region_label(refdata, person.insuplc),
+            person.insutype,
+            kind,
+            group_name(person),
+            None,
+            date,
+        )
     })?;
     let filing = classify_filing(refdata, record, facility, claim, kind, local, region_policy)?;
     let disease = chronic.map(|(d, _)| d.code.as_str());
-    let policy = select_policy(region_policy, person, kind, disease, date)?;
+    let policy = select_policy(region_policy, person, kind, disease, date).ok_or_else(|| {
+        let region = region_label(refdata, person.insuplc);
+        Refusal::no_policy(region, person.insutype, kind, group_name(person), disease, date)
+    })?;
 
     let policy_year = date.policy_year(region_policy.year_start);
     let year = ctx.state.year(policy_year);
@@ -196,8 +206,13 @@ pub fn adjudicate<'a>(ctx: &Context<'a>, claim: &'a Claim) -> Result<Settlement<
     })
 }
 
+/// A pooling region as clerks know it: name and code.
+fn region_label(refdata: &RefData, code: yidi_domain::DivisionCode) -> String {
+    refdata.regions.get(&code).map_or_else(|| code.to_string(), |r| format!("{}（{}）", r.name, r.admdvs))
+}
+
 fn group_name(person: &Person) -> &'static str {
-    person.psn_group.as_str()
+    person.psn_group.name_zh()
 }
 
 /// Structural checks the wire parser cannot make alone.
@@ -264,9 +279,7 @@ fn check_regions<'a>(
     person: &Person,
     kind: BenefitKind,
 ) -> Result<(&'a PoolingRegion, bool), Refusal> {
-    let region_name = |code: yidi_domain::DivisionCode| {
-        refdata.regions.get(&code).map_or_else(|| code.to_string(), |r| format!("{}（{}）", r.name, r.admdvs))
-    };
+    let region_name = |code| region_label(refdata, code);
     let treatment = refdata.pooling_region_of(facility.admdvs).ok_or_else(|| Refusal::RegionNotOpen {
         region: facility.admdvs.to_string(),
         side: "就医地",
@@ -334,7 +347,7 @@ fn select_policy<'a>(
     kind: BenefitKind,
     disease: Option<&str>,
     date: Date,
-) -> Result<&'a PolicyVersion, Refusal> {
+) -> Option<&'a PolicyVersion> {
     let pick = |wanted_disease: Option<&str>| {
         let in_force = || {
             region.policies.iter().filter(move |p| {
@@ -348,9 +361,7 @@ fn select_policy<'a>(
         latest(Some(person.psn_group)).or_else(|| latest(None))
     };
     let own = disease.and_then(|d| pick(Some(d)));
-    own.or_else(|| pick(None)).ok_or_else(|| {
-        Refusal::no_policy(region.admdvs, person.insutype, kind, group_name(person), disease, date)
-    })
+    own.or_else(|| pick(None))
 }
 
 /// `setldetail`: one row per fund that paid more than zero (`settlement.md` §8).

@@ -136,7 +136,8 @@ fn classify_local<'a>(
     let long_term = record
         .filings
         .iter()
-        .filter(|f| f.category.is_long_term() && f.valid_for(claim.service_date(), claim.setl_time))
+        .filter(|f| f.category.is_long_term() && !f.area.covers(record.person.insuplc))
+        .filter(|f| f.valid_for(claim.service_date(), claim.setl_time))
         .min_by(|a, b| a.filing_id.cmp(&b.filing_id));
     let adjustment = match (long_term, region.home_benefit) {
         (Some(_), HomeBenefit::Referral) => {

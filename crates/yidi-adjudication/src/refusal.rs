@@ -24,7 +24,7 @@ pub enum Refusal {
     RegionNotOpen { region: String, side: &'static str, kind: &'static str },
 
     #[error(
-        "诊断 {dise_codg} 不属于{date}有效的跨省门诊慢特病病种，不能按门诊慢特病直接结算；请核对诊断，或回参保地手工报销"
+        "诊断 {dise_codg} 不属于 {date} 有效的跨省门诊慢特病病种，不能按门诊慢特病直接结算；请核对诊断，或回参保地手工报销"
     )]
     ChronicNotListed { dise_codg: String, date: String },
 
@@ -49,10 +49,10 @@ pub enum Refusal {
     FilingRequired { insured: String, treatment: String, inpatient_hint: &'static str },
 
     #[error(
-        "参保地 {region} 没有 {date} 适用的{insutype}{kind}待遇政策（人员类别 {group}{disease}），请联系参保地经办机构"
+        "参保地 {region} 没有 {date} 适用的{insutype}{kind}待遇政策（人员类别：{group}{disease}），请联系参保地经办机构核实政策配置"
     )]
     NoPolicy {
-        region: DivisionCode,
+        region: String,
         insutype: &'static str,
         kind: &'static str,
         group: &'static str,
@@ -85,7 +85,7 @@ impl Refusal {
     }
 
     pub(crate) fn no_policy(
-        region: DivisionCode,
+        region: String,
         insutype: InsuType,
         kind: BenefitKind,
         group: &'static str,

@@ -200,6 +200,17 @@ impl InsuType {
     }
 }
 
+impl PsnGroup {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            PsnGroup::InService => "在职",
+            PsnGroup::Retired => "退休",
+            PsnGroup::Adult => "成年居民",
+            PsnGroup::Minor => "未成年居民",
+        }
+    }
+}
+
 impl BenefitKind {
     pub fn name_zh(self) -> &'static str {
         match self {
