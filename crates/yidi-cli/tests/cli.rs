@@ -61,11 +61,19 @@ fn bad_pack_exits_2_with_file_and_line() {
 #[test]
 fn adjudicates_a_single_pretty_claim() {
     let dir = temp_dir("single");
-    let line = fs::read_to_string(repo().join("test_data/adjudication/ok/001_worked_example_1/claims.jsonl")).unwrap();
+    let line = fs::read_to_string(repo().join("test_data/adjudication/ok/001_worked_example_1/claims.jsonl"))
+        .unwrap();
     let first: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
     let path = dir.join("claim.json");
     fs::write(&path, serde_json::to_string_pretty(&first).unwrap()).unwrap();
-    let out = yidi(&["adjudicate", "--data", "test_data/packs/worked", "--claim", path.to_str().unwrap(), "--explain"]);
+    let out = yidi(&[
+        "adjudicate",
+        "--data",
+        "test_data/packs/worked",
+        "--claim",
+        path.to_str().unwrap(),
+        "--explain",
+    ]);
     assert!(out.status.success());
     let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(result["ok"], true);
@@ -77,7 +85,8 @@ fn adjudicates_a_single_pretty_claim() {
 /// A missing claims file is an operating error (status 1), not a refused claim.
 #[test]
 fn missing_claims_file_exits_1() {
-    let out = yidi(&["adjudicate", "--data", "test_data/packs/worked", "--claims", "/nonexistent/claims.jsonl"]);
+    let out =
+        yidi(&["adjudicate", "--data", "test_data/packs/worked", "--claims", "/nonexistent/claims.jsonl"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("无法读取单据文件"));
 }

@@ -4,12 +4,14 @@
 //! Each case is a folder under `test_data/adjudication/{ok,refused}/NNN_name/`:
 //! - `pack.ref`: the base pack, relative to `test_data/` (`packs/worked`, `demo`, …);
 //! - `pack/` (optional): a pack fragment whose files replace or add to the base pack's;
-//! - `claims.jsonl`: the claims, settled in order carrying state;
+//! - `claims.jsonl`: the claims, settled in order carrying state (or `claims.ref`: a claims file
+//!   relative to `test_data/`, for the demo story);
 //! - `args` (optional): extra flags, e.g. `--pre`;
 //! - `expected.jsonl`: the results; `explain.txt`: the human-readable traces, for reviewers.
 //!
 //! A missing expectation is written and the test fails; `UPDATE_EXPECT=1` rewrites them all.
-//! In `ok/` every result must settle; in `refused/` the last result must be a refusal.
+//! In `ok/` every result must settle; in `refused/` the last result must be a refusal; `mixed/`
+//! holds whole stories with both.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -36,19 +38,33 @@ fn read_tree(dir: &Path, prefix: &str, out: &mut BTreeMap<String, String>) {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    AllSettle,
+    RefusalLast,
+    Mixed,
+}
+
 struct Case {
     name: String,
     dir: PathBuf,
-    expect_refusal_last: bool,
+    expect: Expect,
+    claims: PathBuf,
 }
 
 fn cases(root: &Path) -> Vec<Case> {
     let mut cases = Vec::new();
-    for (kind, refused) in [("ok", false), ("refused", true)] {
+    for (kind, expect) in
+        [("ok", Expect::AllSettle), ("refused", Expect::RefusalLast), ("mixed", Expect::Mixed)]
+    {
         let Ok(entries) = fs::read_dir(root.join("test_data/adjudication").join(kind)) else { continue };
         for entry in entries.flatten().filter(|e| e.path().is_dir()) {
             let name = format!("{kind}/{}", entry.file_name().to_string_lossy());
-            cases.push(Case { name, dir: entry.path(), expect_refusal_last: refused });
+            let claims = match fs::read_to_string(entry.path().join("claims.ref")) {
+                Ok(rel) => root.join("test_data").join(rel.trim()),
+                Err(_) => entry.path().join("claims.jsonl"),
+            };
+            cases.push(Case { name, dir: entry.path(), expect, claims });
         }
     }
     cases.sort_by(|a, b| a.name.cmp(&b.name));
@@ -81,7 +97,7 @@ fn run_binary(case: &Case, files: &BTreeMap<String, String>, args: &[String]) ->
         .arg("--data")
         .arg(&dir)
         .arg("--claims")
-        .arg(case.dir.join("claims.jsonl"))
+        .arg(&case.claims)
         .args(args)
         .output()
         .expect("run yidi");
@@ -155,7 +171,7 @@ fn golden_cases() {
             .map(|a| a.split_whitespace().map(str::to_string).collect())
             .unwrap_or_default();
         let pre = args.iter().any(|a| a == "--pre");
-        let claims_text = fs::read_to_string(case.dir.join("claims.jsonl")).expect("claims.jsonl");
+        let claims_text = fs::read_to_string(&case.claims).expect("claims file");
         let claims: Vec<&str> = claims_text.lines().filter(|l| !l.trim().is_empty()).collect();
         let lib = adjudicate_batch(&pack, claims.iter().copied(), BatchOptions { pre, ..Default::default() });
         let lib_text: String = lib.iter().map(|l| format!("{l}\n")).collect();
@@ -176,12 +192,14 @@ fn golden_cases() {
         check(&case.dir.join("explain.txt"), &traces(&explained), &mut failures, &case.name);
 
         let oks: Vec<bool> = lib.iter().map(|r| r.contains("\"ok\":true")).collect();
-        if case.expect_refusal_last {
-            if oks.last() != Some(&false) {
+        match case.expect {
+            Expect::RefusalLast if oks.last() != Some(&false) => {
                 failures.push(format!("{}: a refused/ case must end with a refusal", case.name));
             }
-        } else if oks.iter().any(|ok| !ok) {
-            failures.push(format!("{}: an ok/ case must settle every claim", case.name));
+            Expect::AllSettle if oks.iter().any(|ok| !ok) => {
+                failures.push(format!("{}: an ok/ case must settle every claim", case.name));
+            }
+            _ => {}
         }
     }
     assert!(failures.is_empty(), "{} golden failures:\n\n{}", failures.len(), failures.join("\n\n"));
