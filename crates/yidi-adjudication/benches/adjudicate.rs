@@ -82,7 +82,7 @@ fn lines(pack: &Pack, facility: &Facility, date: Date, n: usize) -> Vec<FeeLine>
         .collect()
 }
 
-fn claim(pack: &Pack, kind: BenefitKind, med_type: &str, n: usize) -> (Claim, &PersonRecord) {
+fn claim<'a>(pack: &'a Pack, kind: BenefitKind, med_type: &str, n: usize) -> (Claim, &'a PersonRecord) {
     let date = Date::parse("2025-04-10").unwrap();
     let (record, facility) = pick(pack, kind, date);
     let begin = DateTime::new(date, 9, 0, 0).unwrap();
