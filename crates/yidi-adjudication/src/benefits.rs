@@ -191,7 +191,10 @@ fn run_layers<'a>(input: &FundInput<'a, '_>, w: &mut Workings<'a>, pays: &mut Fu
 }
 
 fn segments_pay(seg: &SegmentLayer, has_assist_class: bool, lw: &mut LayerWorking<'_>) {
-    lw.assisted = has_assist_class;
+    // The national preference applies only where the layer defines one.
+    let has_preference =
+        seg.assist_threshold_bp.is_some() || seg.assist_bonus_bp > Bp::ZERO || seg.assist_uncapped;
+    lw.assisted = has_assist_class && has_preference;
     lw.threshold = match seg.assist_threshold_bp {
         Some(bp) if has_assist_class => share(seg.threshold, bp),
         _ => seg.threshold,
