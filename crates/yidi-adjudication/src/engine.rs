@@ -7,11 +7,11 @@ use yidi_domain::{
     in_period,
 };
 
-use crate::benefits::{FundInput, Workings, compute_funds};
+use crate::benefits::{FundInput, FundPays, Workings, compute_funds};
 use crate::claim::Claim;
 use crate::filing::{FilingClass, FilingOutcome, classify_filing};
 use crate::limits;
-use crate::lines::{LineResult, classify_lines};
+use crate::lines::{LineResult, LineTotals, classify_lines};
 use crate::refusal::Refusal;
 
 /// What adjudication reads besides the claim: the shared reference data, the person's record
@@ -85,16 +85,48 @@ impl Settlement<'_> {
     }
 }
 
-/// Adjudicates one claim against the reference data and the person's state. Pure: the same
-/// inputs always give the same output, and nothing is changed (the caller applies `delta`).
-pub fn adjudicate<'a>(ctx: &Context<'a>, claim: &'a Claim) -> Result<Settlement<'a>, Refusal> {
-    check_shape(claim)?;
+/// Who is treated where and under which rules: everything `settlement.md` §3–5 decide before
+/// any amount is known. [`adjudicate`] and [`check_eligibility`] both go through it, so a
+/// treatment check (2001) and a settlement can never disagree.
+#[derive(Clone, Debug)]
+pub struct Eligibility<'a> {
+    pub record: &'a PersonRecord,
+    pub facility: &'a Facility,
+    pub kind: BenefitKind,
+    pub treatment_region: &'a PoolingRegion,
+    /// Treated in the insured region itself.
+    pub local: bool,
+    pub chronic: Option<(&'a ChronicDisease, &'a Entitlement)>,
+    pub region_policy: &'a RegionPolicy,
+    pub filing: FilingOutcome<'a>,
+    pub policy: &'a PolicyVersion,
+}
+
+/// §3 before the lines are read: person, facility, benefit kind, regions, chronic entitlement.
+struct Place<'a> {
+    record: &'a PersonRecord,
+    facility: &'a Facility,
+    kind: BenefitKind,
+    treatment_region: &'a PoolingRegion,
+    local: bool,
+    chronic: Option<(&'a ChronicDisease, &'a Entitlement)>,
+}
+
+/// Runs `settlement.md` §3–5 for a claim without reading its lines (they may be empty): the
+/// checks of [`adjudicate`] in its order, less line classification and arithmetic. Used for the
+/// treatment check (2001) before any fee exists.
+pub fn check_eligibility<'a>(ctx: &Context<'a>, claim: &Claim) -> Result<Eligibility<'a>, Refusal> {
+    check_header(claim)?;
+    let place = check_place(ctx, claim)?;
+    check_benefits(ctx.refdata, place, claim)
+}
+
+fn check_place<'a>(ctx: &Context<'a>, claim: &Claim) -> Result<Place<'a>, Refusal> {
     let refdata = ctx.refdata;
     let record = ctx
         .person
         .filter(|r| r.person.psn_no == claim.psn_no)
         .ok_or_else(|| Refusal::UnknownPerson { psn_no: claim.psn_no.clone() })?;
-    let person = &record.person;
     let facility = refdata
         .facilities
         .get(&claim.fixmedins_code)
@@ -104,14 +136,24 @@ pub fn adjudicate<'a>(ctx: &Context<'a>, claim: &'a Claim) -> Result<Settlement<
             med_type: claim.med_type,
             alternative: "参保地手工报销",
         })?;
-    let date = claim.service_date();
-    check_facility(facility, kind, date)?;
-    let (treatment_region, local) = check_regions(refdata, facility, person, kind)?;
+    check_facility(facility, kind, claim.service_date())?;
+    let (treatment_region, local) = check_regions(refdata, facility, &record.person, kind)?;
     let chronic = match kind {
         BenefitKind::Chronic => Some(check_chronic(refdata, record, facility, claim)?),
         _ => None,
     };
-    let (lines, totals) = classify_lines(refdata, facility, claim)?;
+    Ok(Place { record, facility, kind, treatment_region, local, chronic })
+}
+
+/// §4–5: the insured region's policy, the filing class and the policy version in force.
+fn check_benefits<'a>(
+    refdata: &'a RefData,
+    place: Place<'a>,
+    claim: &Claim,
+) -> Result<Eligibility<'a>, Refusal> {
+    let Place { record, facility, kind, treatment_region, local, chronic } = place;
+    let person = &record.person;
+    let date = claim.service_date();
     let region_policy = refdata.policies.get(&person.insuplc).ok_or_else(|| {
         Refusal::no_policy(
             region_label(refdata, person.insuplc),
@@ -128,6 +170,33 @@ pub fn adjudicate<'a>(ctx: &Context<'a>, claim: &'a Claim) -> Result<Settlement<
         let region = region_label(refdata, person.insuplc);
         Refusal::no_policy(region, person.insutype, kind, group_name(person), disease, date)
     })?;
+    Ok(Eligibility {
+        record,
+        facility,
+        kind,
+        treatment_region,
+        local,
+        chronic,
+        region_policy,
+        filing,
+        policy,
+    })
+}
+
+/// Adjudicates one claim against the reference data and the person's state. Pure: the same
+/// inputs always give the same output, and nothing is changed (the caller applies `delta`).
+pub fn adjudicate<'a>(ctx: &Context<'a>, claim: &'a Claim) -> Result<Settlement<'a>, Refusal> {
+    check_shape(claim)?;
+    let place = check_place(ctx, claim)?;
+    // Lines are classified between §3 and §4, so a claim with a bad line and a filing problem
+    // is refused for the line, as it always was.
+    let (lines, totals) = classify_lines(ctx.refdata, place.facility, claim)?;
+    let e = check_benefits(ctx.refdata, place, claim)?;
+    let Eligibility {
+        record, facility, kind, treatment_region, chronic, region_policy, filing, policy, ..
+    } = e;
+    let person = &record.person;
+    let date = claim.service_date();
 
     let policy_year = date.policy_year(region_policy.year_start);
     let year = ctx.state.year(policy_year);
@@ -148,29 +217,8 @@ pub fn adjudicate<'a>(ctx: &Context<'a>, claim: &'a Claim) -> Result<Settlement<
     };
     let (pays, workings) = compute_funds(&fund_input);
 
-    let mut s = SetlInfo {
-        medfee_sumamt: totals.medfee,
-        fulamt_ownpay_amt: totals.fulamt_ownpay,
-        overlmt_selfpay: totals.overlmt,
-        preselfpay_amt: totals.preselfpay + workings.moved_to_preselfpay,
-        inscp_scp_amt: workings.inscp,
-        act_pay_dedc: pays.act_pay_dedc,
-        hifp_pay: pays.hifp_pay,
-        pool_prop_selfpay: workings.ratio,
-        hifmi_pay: pays.hifmi_pay,
-        hifob_pay: pays.hifob_pay,
-        maf_pay: pays.maf_pay,
-        ..SetlInfo::default()
-    };
-    s.fund_pay_sumamt =
-        s.hifp_pay + s.cvlserv_pay + s.hifes_pay + s.hifmi_pay + s.hifob_pay + s.maf_pay + s.oth_pay;
-    s.psn_part_amt = s.medfee_sumamt - s.fund_pay_sumamt - s.hosp_part_amt;
-    let balance = ctx.state.acct_balance;
     let account_allowed = person.insutype == InsuType::Employee && claim.acct_used;
-    s.acct_pay = if account_allowed { balance.max0().min(s.psn_part_amt) } else { Fen::ZERO };
-    s.psn_cash_pay = s.psn_part_amt - s.acct_pay;
-    s.balc = balance - s.acct_pay;
-    check_invariants(&s);
+    let s = setl_info(&totals, &pays, &workings, ctx.state.acct_balance, account_allowed);
 
     let inpatient_admission = kind == BenefitKind::Inpatient && !workings.excluded;
     let delta = StateDelta {
@@ -206,6 +254,39 @@ pub fn adjudicate<'a>(ctx: &Context<'a>, claim: &'a Claim) -> Result<Settlement<
     })
 }
 
+/// §6–8 totals: the funds' payments, the person's part, the account and cash, checked against
+/// the §8 invariants.
+fn setl_info(
+    totals: &LineTotals,
+    pays: &FundPays,
+    workings: &Workings<'_>,
+    balance: Fen,
+    account_allowed: bool,
+) -> SetlInfo {
+    let mut s = SetlInfo {
+        medfee_sumamt: totals.medfee,
+        fulamt_ownpay_amt: totals.fulamt_ownpay,
+        overlmt_selfpay: totals.overlmt,
+        preselfpay_amt: totals.preselfpay + workings.moved_to_preselfpay,
+        inscp_scp_amt: workings.inscp,
+        act_pay_dedc: pays.act_pay_dedc,
+        hifp_pay: pays.hifp_pay,
+        pool_prop_selfpay: workings.ratio,
+        hifmi_pay: pays.hifmi_pay,
+        hifob_pay: pays.hifob_pay,
+        maf_pay: pays.maf_pay,
+        ..SetlInfo::default()
+    };
+    s.fund_pay_sumamt =
+        s.hifp_pay + s.cvlserv_pay + s.hifes_pay + s.hifmi_pay + s.hifob_pay + s.maf_pay + s.oth_pay;
+    s.psn_part_amt = s.medfee_sumamt - s.fund_pay_sumamt - s.hosp_part_amt;
+    s.acct_pay = if account_allowed { balance.max0().min(s.psn_part_amt) } else { Fen::ZERO };
+    s.psn_cash_pay = s.psn_part_amt - s.acct_pay;
+    s.balc = balance - s.acct_pay;
+    check_invariants(&s);
+    s
+}
+
 /// A pooling region as clerks know it: name and code.
 fn region_label(refdata: &RefData, code: yidi_domain::DivisionCode) -> String {
     refdata.regions.get(&code).map_or_else(|| code.to_string(), |r| format!("{}（{}）", r.name, r.admdvs))
@@ -223,12 +304,7 @@ fn check_shape(claim: &Claim) -> Result<(), Refusal> {
     if claim.lines.len() > limits::CLAIM_LINES_MAX {
         return Err(Refusal::invalid(format!("费用明细超过 {} 条", limits::CLAIM_LINES_MAX)));
     }
-    if claim.endtime.is_some_and(|end| end < claim.begntime) {
-        return Err(Refusal::invalid("结束时间 endtime 早于开始时间 begntime"));
-    }
-    if claim.dise_codg.as_ref().is_some_and(|d| d.is_empty() || d.len() > limits::DISE_CODG_LEN_MAX) {
-        return Err(Refusal::invalid("诊断编码 dise_codg 为空或过长"));
-    }
+    check_header(claim)?;
     let mut seen = std::collections::HashSet::with_capacity(claim.lines.len());
     for line in &claim.lines {
         let sn = &line.feedetl_sn;
@@ -248,6 +324,17 @@ fn check_shape(claim: &Claim) -> Result<(), Refusal> {
         if line.amount.get() > limits::LINE_FEN_MAX {
             return Err(Refusal::invalid(format!("明细 {sn}：金额超出允许范围")));
         }
+    }
+    Ok(())
+}
+
+/// The claim's own fields apart from its lines: times in order, a usable diagnosis code.
+fn check_header(claim: &Claim) -> Result<(), Refusal> {
+    if claim.endtime.is_some_and(|end| end < claim.begntime) {
+        return Err(Refusal::invalid("结束时间 endtime 早于开始时间 begntime"));
+    }
+    if claim.dise_codg.as_ref().is_some_and(|d| d.is_empty() || d.len() > limits::DISE_CODG_LEN_MAX) {
+        return Err(Refusal::invalid("诊断编码 dise_codg 为空或过长"));
     }
     Ok(())
 }

@@ -20,8 +20,8 @@ mod refusal;
 
 pub use benefits::{FundPays, LayerWorking, MafWorking, Workings};
 pub use claim::{Claim, FeeLine};
-pub use engine::{Context, FundPayment, SetlInfo, Settlement, adjudicate};
+pub use engine::{Context, Eligibility, FundPayment, SetlInfo, Settlement, adjudicate, check_eligibility};
 pub use explain::explain;
 pub use filing::{FilingClass, FilingOutcome};
-pub use lines::{LineResult, LineTotals, Unmet};
+pub use lines::{LineResult, LineTotals, Unmet, classify_lines};
 pub use refusal::Refusal;

@@ -2,10 +2,15 @@
 //! and maps the outcome to an exit status.
 //!
 //! Exit statuses: 0 success (a refused claim is a normal result); 1 an operating error (a file
-//! that cannot be read); 2 a rejected pack (every problem printed as `file:line: message`).
+//! that cannot be read, a credential move that makes no sense); 2 a rejected pack (every problem
+//! printed as `file:line: message`).
 
 mod adjudicate_cmd;
 mod check_pack_cmd;
+mod credentials_cmd;
+mod db;
+mod import_cmd;
+mod serve_cmd;
 
 use std::process::ExitCode;
 
@@ -25,6 +30,14 @@ enum Command {
     Adjudicate(adjudicate_cmd::Args),
     /// 校验数据包并列出全部问题 / validate a pack and list every problem.
     CheckPack(check_pack_cmd::Args),
+    /// 启动结算中心（HTTP 服务）/ run the hub and its HTTP server.
+    Serve(serve_cmd::Args),
+    /// 校验并导入数据包到数据库 / validate a pack and import it into the database.
+    Import(import_cmd::Args),
+    /// 定点机构接入凭据 / facility gateway credentials.
+    Facility(credentials_cmd::FacilityArgs),
+    /// 经办机构用户令牌 / agency user tokens.
+    Agency(credentials_cmd::AgencyArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +45,10 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Adjudicate(args) => adjudicate_cmd::run(&args),
         Command::CheckPack(args) => check_pack_cmd::run(&args),
+        Command::Serve(args) => serve_cmd::run(&args),
+        Command::Import(args) => import_cmd::run(&args),
+        Command::Facility(args) => credentials_cmd::run_facility(&args),
+        Command::Agency(args) => credentials_cmd::run_agency(&args),
     };
     match outcome {
         Ok(code) => code,

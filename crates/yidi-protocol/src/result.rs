@@ -7,7 +7,7 @@ use yidi_adjudication::{Refusal, Settlement, explain};
 use yidi_domain::{Bp, Fen};
 
 /// An amount serialised as a JSON number with exactly two decimals (`666.50`).
-struct Yuan(Fen);
+pub(crate) struct Yuan(pub(crate) Fen);
 
 impl Serialize for Yuan {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -17,7 +17,7 @@ impl Serialize for Yuan {
 }
 
 /// A ratio serialised as a JSON number with four decimals (`0.7000`).
-struct Fraction(Bp);
+pub(crate) struct Fraction(pub(crate) Bp);
 
 impl Serialize for Fraction {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

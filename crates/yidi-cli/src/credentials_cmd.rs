@@ -1,0 +1,167 @@
+//! `yidi facility credentials issue|rotate|revoke CODE` (also `yidi facility add|rotate|revoke`)
+//! and `yidi agency add NAME --admdvs CODE`: tokens are printed once and stored sealed (facility)
+//! or hashed (agency).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Subcommand;
+use yidi_domain::{DivisionCode, FacilityCode};
+use yidi_http::credentials::{self, Issued};
+use yidi_store::Store;
+
+use crate::db;
+
+#[derive(clap::Args)]
+pub struct FacilityArgs {
+    #[command(subcommand)]
+    command: FacilityCommand,
+}
+
+#[derive(Subcommand)]
+enum FacilityCommand {
+    /// 机构接入凭据（paasid + 令牌）/ a facility's gateway credential
+    Credentials {
+        #[command(subcommand)]
+        action: CredentialAction,
+    },
+    /// 同 credentials issue / same as `credentials issue`
+    Add(Target),
+    /// 同 credentials rotate / same as `credentials rotate`
+    Rotate(Target),
+    /// 同 credentials revoke / same as `credentials revoke`
+    Revoke(Target),
+}
+
+#[derive(Subcommand)]
+enum CredentialAction {
+    /// 签发凭据，令牌只显示一次 / issue a credential; the token is shown once
+    Issue(Target),
+    /// 更换令牌，旧令牌 24 小时内仍有效 / replace the token; the old one works 24 h more
+    Rotate(Target),
+    /// 注销凭据，立即失效 / end the credential at once
+    Revoke(Target),
+}
+
+#[derive(clap::Args)]
+struct Target {
+    /// 定点机构编码 / facility code (fixmedins_code)
+    code: String,
+    /// 数据库文件 / database file
+    #[arg(long, default_value = "yidi.db")]
+    db: PathBuf,
+    /// 令牌加密密钥文件（默认为数据库旁的 DB.key）/ key file sealing tokens (default DB.key)
+    #[arg(long)]
+    secret_key_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy)]
+enum Action {
+    Issue,
+    Rotate,
+    Revoke,
+}
+
+pub fn run_facility(args: &FacilityArgs) -> anyhow::Result<ExitCode> {
+    let (action, target) =
+        match &args.command {
+            FacilityCommand::Credentials { action: CredentialAction::Issue(t) } | FacilityCommand::Add(t) => {
+                (Action::Issue, t)
+            }
+            FacilityCommand::Credentials { action: CredentialAction::Rotate(t) }
+            | FacilityCommand::Rotate(t) => (Action::Rotate, t),
+            FacilityCommand::Credentials { action: CredentialAction::Revoke(t) }
+            | FacilityCommand::Revoke(t) => (Action::Revoke, t),
+        };
+    let code = FacilityCode::parse(&target.code).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = db::open_store(&target.db)?;
+    warn_if_not_in_pack(store.as_ref(), &code, &target.db)?;
+    let now = db::now();
+    match action {
+        Action::Issue | Action::Rotate => {
+            let key =
+                db::open_key(&db::key_path(&target.db, target.secret_key_file.as_deref()), store.as_ref())?;
+            let issued = match action {
+                Action::Issue => credentials::issue(store.as_ref(), &key, &code, now)?,
+                _ => credentials::rotate(store.as_ref(), &key, &code, now)?,
+            };
+            print_issued(&issued);
+        }
+        Action::Revoke => {
+            let paasid = credentials::revoke(store.as_ref(), &code, now)?;
+            println!(
+                "已注销 / revoked: {paasid}（运行中的服务 10 秒内生效 / a running server drops it within 10 s）"
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_issued(issued: &Issued) {
+    match issued.previous_until {
+        None => println!("已签发凭据 / credential issued"),
+        Some(until) => {
+            println!("已更换令牌 / token rotated（旧令牌有效至 / old token valid until {until}，北京时间）")
+        }
+    }
+    println!("paasid: {}", issued.paasid);
+    println!("token:  {}", issued.token);
+    println!("令牌只显示这一次，请安全转交机构 / the token is shown only once: hand it over securely");
+}
+
+/// A credential for a facility the current pack does not list cannot be used (403); say so,
+/// but allow it, since the pack may be imported later.
+fn warn_if_not_in_pack(store: &dyn Store, code: &FacilityCode, db: &Path) -> anyhow::Result<()> {
+    let files = store.latest_pack().context("无法读取数据库中的数据包")?;
+    let listed = files.as_ref().and_then(|f| f.get("facilities.csv")).is_some_and(|text| {
+        text.lines().any(|line| line.split(',').any(|field| field.trim() == code.as_str()))
+    });
+    if !listed {
+        eprintln!(
+            "注意 / note: {} 的最新数据包中没有机构 {code}；导入含该机构的数据包之前，其请求会被拒绝（403）",
+            db.display()
+        );
+    }
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct AgencyArgs {
+    #[command(subcommand)]
+    command: AgencyCommand,
+}
+
+#[derive(Subcommand)]
+enum AgencyCommand {
+    /// 为经办机构用户签发令牌（只显示一次，只存 SHA-256）/ issue an agency token (shown once, stored as SHA-256)
+    Add(AgencyAdd),
+}
+
+#[derive(clap::Args)]
+struct AgencyAdd {
+    /// 用户名称 / user name
+    name: String,
+    /// 所代表的统筹区代码 / pooling region it acts for
+    #[arg(long)]
+    admdvs: String,
+    /// 数据库文件 / database file
+    #[arg(long, default_value = "yidi.db")]
+    db: PathBuf,
+}
+
+pub fn run_agency(args: &AgencyArgs) -> anyhow::Result<ExitCode> {
+    let AgencyCommand::Add(add) = &args.command;
+    let admdvs = DivisionCode::parse(&add.admdvs).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = db::open_store(&add.db)?;
+    let issued = credentials::add_agency(store.as_ref(), &add.name, admdvs, db::now())?;
+    println!(
+        "已签发经办机构令牌 / agency token issued: {}（统筹区 / region {}）",
+        issued.name, issued.admdvs
+    );
+    println!("token:  {}", issued.token);
+    println!(
+        "令牌只显示这一次，数据库只保存其 SHA-256 / shown only once; the database keeps only its SHA-256"
+    );
+    Ok(ExitCode::SUCCESS)
+}

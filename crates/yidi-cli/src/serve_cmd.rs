@@ -1,0 +1,128 @@
+//! `yidi serve`: opens the database, loads the pack (from `--data`/`--demo`, importing it, or
+//! the database's latest), opens the key file, starts the hub and the HTTP server, and runs until
+//! SIGINT/SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use yidi_domain::Pack;
+use yidi_http::ServeConfig;
+use yidi_http::crypto;
+use yidi_hub::HubConfig;
+use yidi_store::Store;
+
+use crate::db;
+
+/// The demo pack, relative to the repository root.
+const DEMO_DIR: &str = "test_data/demo";
+/// Demo credentials printed at start-up as examples of the rule.
+const DEMO_EXAMPLES_SHOWN: usize = 3;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// 监听地址 / address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// 数据库文件（不存在则创建）/ database file (created if missing)
+    #[arg(long, default_value = "yidi.db")]
+    db: PathBuf,
+    /// 启动时导入的数据包目录 / pack directory imported at start
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// 演示模式：载入 test_data/demo（或 --data），所有机构和统筹区使用公开的演示凭据
+    /// / demo mode: load test_data/demo (or --data) with public demo credentials for all
+    #[arg(long)]
+    demo: bool,
+    /// 令牌加密密钥文件（默认为数据库旁的 DB.key，不存在则创建）/ key file (default DB.key, created if missing)
+    #[arg(long)]
+    secret_key_file: Option<PathBuf>,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let dir = match (&args.data, args.demo) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, true) => Some(demo_dir()?),
+        (None, false) => None,
+    };
+    let from_dir = match &dir {
+        Some(dir) => match db::read_pack_dir(dir) {
+            Ok(checked) => Some(checked),
+            Err(code) => return Ok(code),
+        },
+        None => None,
+    };
+    let store = db::open_store(&args.db)?;
+    let pack = match from_dir {
+        Some((files, pack)) => {
+            let changed = store.save_pack(&files, db::now()).context("无法保存数据包")?;
+            let what = if changed { "已导入 / imported" } else { "无变化 / unchanged" };
+            println!("数据包 / pack {}: {what}", dir.as_deref().unwrap_or(Path::new("")).display());
+            pack
+        }
+        None => match db::stored_pack(store.as_ref(), &args.db)? {
+            Some(Ok(pack)) => pack,
+            Some(Err(code)) => return Ok(code),
+            None => anyhow::bail!(
+                "数据库 {} 中没有数据包：请先运行 yidi import DIR --db {}，或用 --data DIR / --demo 启动 / no pack in the database",
+                args.db.display(),
+                args.db.display()
+            ),
+        },
+    };
+    let key = db::open_key(&db::key_path(&args.db, args.secret_key_file.as_deref()), store.as_ref())?;
+    if args.demo {
+        print_demo_credentials(&pack);
+    }
+    yidi_http::init_logging();
+    let config = ServeConfig { listen: args.listen, demo_mode: args.demo, hub: HubConfig::default() };
+    yidi_http::run(config, store, Arc::new(pack), key, |ready| {
+        if !ready.unreadable.is_empty() {
+            eprintln!(
+                "警告 / warning: {} 个凭据无法用此密钥文件解密，这些机构无法接入：{}",
+                ready.unreadable.len(),
+                ready.unreadable.join(", ")
+            );
+        }
+        println!("Yidi 已启动 / listening on http://{}（{} 个机构凭据）", ready.addr, ready.credentials);
+    })?;
+    println!("已停止 / stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `test_data/demo` under the working directory, else under the source tree this binary was
+/// built from.
+fn demo_dir() -> anyhow::Result<PathBuf> {
+    let candidates =
+        [PathBuf::from(DEMO_DIR), Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(DEMO_DIR)];
+    candidates.into_iter().find(|dir| dir.join("facilities.csv").is_file()).with_context(|| {
+        format!("找不到演示数据包 {DEMO_DIR}：请在仓库根目录运行，或用 --data DIR 指定 / demo pack not found")
+    })
+}
+
+fn print_demo_credentials(pack: &Pack) {
+    let r = &pack.refdata;
+    println!("演示模式 / demo mode: 以下凭据由公开规则推导，任何人都能算出，只在 --demo 下有效");
+    println!(
+        "  定点机构 / facility: paasid = yidi_<fixmedins_code>, token = hex(SHA-256(\"yidi-demo:\" + fixmedins_code))"
+    );
+    println!("  经办机构 / agency:   token = hex(SHA-256(\"yidi-demo-agency:\" + admdvs))");
+    let mut facilities: Vec<_> = r.facilities.values().collect();
+    facilities.sort_by(|a, b| a.code.cmp(&b.code));
+    for f in facilities.iter().take(DEMO_EXAMPLES_SHOWN) {
+        println!("  yidi_{}  token {}  {}", f.code, crypto::demo_facility_token(f.code.as_str()), f.name);
+    }
+    for region in r.regions.values().take(DEMO_EXAMPLES_SHOWN) {
+        let admdvs = region.admdvs.to_string();
+        println!("  agency {admdvs}  token {}  {}", crypto::demo_agency_token(&admdvs), region.name);
+    }
+    println!(
+        "  全部 {} 家机构和 {} 个统筹区都按此规则 / all {} facilities and {} regions follow the rule",
+        r.facilities.len(),
+        r.regions.len(),
+        r.facilities.len(),
+        r.regions.len()
+    );
+}

@@ -1,0 +1,331 @@
+//! `yidi serve`, `yidi import`, `yidi facility …` and `yidi agency add` as an operator and a
+//! hospital system meet them: real processes, a real SQLite file, signed HTTP requests.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use yidi_http::crypto;
+
+/// A demo facility with no end date (test_data/demo/facilities.csv).
+const CODE: &str = "H11010122305";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn yidi(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_yidi")).args(args).current_dir(repo()).output().expect("run yidi")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("yidi-serve-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The token printed after `token:`.
+fn printed_token(stdout: &str) -> String {
+    let line = stdout.lines().find(|l| l.starts_with("token:")).unwrap_or_else(|| panic!("{stdout}"));
+    let token = line["token:".len()..].trim().to_string();
+    assert!(token.len() == 64 && token.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')), "{token}");
+    token
+}
+
+/// A running `yidi serve`, stopped with SIGTERM on drop.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    stdout_seen: String,
+}
+
+impl Server {
+    fn start(args: &[&str], log: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_yidi"))
+            .arg("serve")
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
+            .current_dir(repo())
+            .stdout(Stdio::piped())
+            .stderr(fs::File::create(log).unwrap())
+            .spawn()
+            .expect("start yidi serve");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = String::new();
+        loop {
+            let Ok(line) = rx.recv_timeout(Duration::from_secs(120)) else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "no listening line; stdout:\n{seen}\nlog:\n{}",
+                    fs::read_to_string(log).unwrap_or_default()
+                );
+            };
+            seen.push_str(&line);
+            seen.push('\n');
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr =
+                    rest.split(|c: char| c.is_whitespace() || c == '（').next().unwrap().parse().unwrap();
+                // Keep draining stdout so the server never blocks on a full pipe.
+                std::thread::spawn(move || while rx.recv().is_ok() {});
+                return Server { child, addr, stdout_seen: seen };
+            }
+        }
+    }
+
+    /// SIGTERM, then the exit status must be success (graceful shutdown).
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "yidi serve exited with {status}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn now_unix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// POSTs `body` signed with `token` as `paasid`; returns status, headers and body.
+fn post_signed(
+    addr: SocketAddr,
+    path: &str,
+    paasid: &str,
+    token: &str,
+    nonce: &str,
+    body: &str,
+) -> (u16, String, String) {
+    let ts = now_unix().to_string();
+    let sig = crypto::signature(&ts, token, nonce);
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         x-tif-paasid: {paasid}\r\nx-tif-timestamp: {ts}\r\nx-tif-nonce: {nonce}\r\nx-tif-signature: {sig}\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    exchange(addr, &[head.as_bytes(), body.as_bytes()].concat())
+}
+
+fn get(addr: SocketAddr, path: &str) -> (u16, String, String) {
+    exchange(addr, format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
+}
+
+fn exchange(addr: SocketAddr, request: &[u8]) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream.write_all(request).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let raw = text(&raw);
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_ascii_lowercase(), body.to_string())
+}
+
+/// A 9001 sign-in envelope (a writing transaction) from `CODE`.
+fn sign_in(msgid: &str) -> String {
+    serde_json::json!({
+        "infno": "9001", "msgid": msgid, "mdtrtarea_admvs": "110000", "opter_type": "1",
+        "opter": "SF01", "opter_name": "收费员", "inf_time": "2025-03-02 09:41:00",
+        "fixmedins_code": CODE, "fixmedins_name": "北京市东城区中医医院",
+        "input": {"signIn": {"opter_no": "SF01"}}
+    })
+    .to_string()
+}
+
+/// End to end: `yidi serve --demo` answers a request signed with the published demo rule; the
+/// same database served without `--demo` refuses the demo token but accepts an issued one.
+#[test]
+fn serve_demo_then_issued_credentials() {
+    let dir = temp_dir("e2e");
+    let db = dir.join("yidi.db");
+    let db_arg = db.to_str().unwrap();
+    let demo_token = crypto::demo_facility_token(CODE);
+    let paasid = format!("yidi_{CODE}");
+
+    let server = Server::start(&["--demo", "--db", db_arg], &dir.join("demo.log"));
+    assert!(
+        server.stdout_seen.contains(&demo_token),
+        "a demo credential is printed:\n{}",
+        server.stdout_seen
+    );
+    assert!(server.stdout_seen.contains("yidi-demo:"), "the rule is printed");
+    let (status, head, body) =
+        post_signed(server.addr, "/fsi/api/callService", &paasid, &demo_token, "e2e-1", &sign_in("M1"));
+    assert_eq!(status, 200, "{body}");
+    assert!(head.contains("content-type: application/json; charset=utf-8"), "{head}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["infcode"], 0, "{body}");
+    let first_answer = body.clone();
+    assert_eq!(v["inf_refmsgid"].as_str().unwrap().len(), 30, "{body}");
+    let (status, _, body) =
+        post_signed(server.addr, "/fsi/api/callService", &paasid, &demo_token, "e2e-1", "{}");
+    assert_eq!(status, 401);
+    assert!(body.contains("\"replay\""), "{body}");
+    let (status, _, body) = post_signed(
+        server.addr,
+        "/fsi/api/callService",
+        &paasid,
+        &demo_token,
+        "e2e-2",
+        &" ".repeat((1 << 20) + 1),
+    );
+    assert_eq!(status, 413);
+    assert!(body.contains("\"too_large\""), "{body}");
+    let (status, _, body) = get(server.addr, "/health");
+    assert_eq!(status, 200);
+    assert!(body.contains("\"ok\""), "{body}");
+    let (status, _, body) = get(server.addr, "/metrics");
+    assert_eq!(status, 200);
+    assert!(body.contains("yidi_http_requests_total{infno=\"9001\",status=\"200\"} 1"), "{body}");
+    assert!(body.contains("yidi_settlements_total"), "{body}");
+    server.stop();
+    let log = fs::read_to_string(dir.join("demo.log")).unwrap();
+    assert!(log.contains("infno=9001") && log.contains("latency_ms"), "one line per request:\n{log}");
+    assert!(!log.contains(&demo_token), "tokens never reach the log");
+
+    let out = yidi(&["facility", "credentials", "issue", CODE, "--db", db_arg]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = printed_token(&text(&out.stdout));
+
+    let server = Server::start(&["--db", db_arg], &dir.join("plain.log"));
+    assert!(!server.stdout_seen.contains(&demo_token));
+    let (status, _, body) =
+        post_signed(server.addr, "/fsi/api/callService", &paasid, &demo_token, "e2e-3", &sign_in("M2"));
+    assert_eq!(status, 401, "demo token refused without --demo: {body}");
+    assert!(body.contains("auth_failed"), "{body}");
+    let (status, _, body) =
+        post_signed(server.addr, "/fsi/api/callService", &paasid, &token, "e2e-4", &sign_in("M3"));
+    assert_eq!(status, 200, "{body}");
+    // The first run's answer survived the restart: the same msgid is replayed byte for byte.
+    let (status, head, again) =
+        post_signed(server.addr, "/fsi/api/callService", &paasid, &token, "e2e-5", &sign_in("M1"));
+    assert_eq!(status, 200, "{again}");
+    assert!(head.contains("x-yidi-replay: 1"), "{head}");
+    assert_eq!(again, first_answer);
+    server.stop();
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// `yidi import`: a good pack is imported, the same pack again is unchanged, a bad pack lists
+/// every problem as `file:line: message`, exits 2 and changes nothing.
+#[test]
+fn import_is_idempotent_and_all_or_nothing() {
+    let dir = temp_dir("import");
+    let db = dir.join("yidi.db");
+    let db_arg = db.to_str().unwrap();
+    let out = yidi(&["import", "test_data/packs/worked", "--db", db_arg]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("已导入"), "{}", text(&out.stdout));
+    let out = yidi(&["import", "test_data/packs/worked", "--db", db_arg]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("无变化 / unchanged"), "{}", text(&out.stdout));
+
+    let bad = dir.join("bad");
+    fs::create_dir_all(&bad).unwrap();
+    for file in ["pooling_regions.csv", "facilities.csv"] {
+        fs::copy(repo().join("test_data/packs/worked").join(file), bad.join(file)).unwrap();
+    }
+    fs::write(bad.join("persons.csv"), "psn_no,color\nP1,red\n").unwrap();
+    let out = yidi(&["import", bad.to_str().unwrap(), "--db", db_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("persons.csv:1: "), "{}", text(&out.stderr));
+    let out = yidi(&["import", "test_data/packs/worked", "--db", db_arg]);
+    assert!(text(&out.stdout).contains("unchanged"), "the bad pack changed nothing");
+
+    let empty = dir.join("empty.db");
+    let out = yidi(&["serve", "--db", empty.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("没有数据包"), "{}", text(&out.stderr));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// `yidi facility credentials issue|rotate|revoke` and the `add|rotate|revoke` aliases; the key
+/// file is created 0600 and announced; tokens are printed once; `yidi agency add` too.
+#[test]
+fn facility_and_agency_credentials() {
+    let dir = temp_dir("facility");
+    let db = dir.join("yidi.db");
+    let db_arg = db.to_str().unwrap();
+    let key = dir.join("yidi.db.key");
+
+    let out = yidi(&["facility", "credentials", "issue", "H31010400123", "--db", db_arg]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("paasid: yidi_H31010400123"), "{stdout}");
+    let first = printed_token(&stdout);
+    assert_ne!(first, crypto::demo_facility_token("H31010400123"));
+    assert!(
+        text(&out.stderr).contains(key.to_str().unwrap()),
+        "where the key file is: {}",
+        text(&out.stderr)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let db_bytes = fs::read(&db).unwrap();
+    assert!(!db_bytes.windows(64).any(|w| w == first.as_bytes()), "the database holds no token");
+
+    let out = yidi(&["facility", "add", "H31010400123", "--db", db_arg]);
+    assert_eq!(out.status.code(), Some(1), "already issued");
+    assert!(text(&out.stderr).contains("rotate"), "{}", text(&out.stderr));
+
+    let out = yidi(&[
+        "facility",
+        "rotate",
+        "H31010400123",
+        "--db",
+        db_arg,
+        "--secret-key-file",
+        key.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_ne!(printed_token(&text(&out.stdout)), first);
+    assert!(text(&out.stdout).contains("旧令牌有效至"));
+
+    let moved = dir.join("elsewhere.key");
+    fs::rename(&key, &moved).unwrap();
+    let out = yidi(&["facility", "credentials", "rotate", "H31010400123", "--db", db_arg]);
+    assert_eq!(out.status.code(), Some(1), "no new key over existing credentials");
+    assert!(text(&out.stderr).contains("密钥文件"), "{}", text(&out.stderr));
+    assert!(!key.exists());
+
+    let out = yidi(&["facility", "credentials", "revoke", "H31010400123", "--db", db_arg]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = yidi(&["facility", "revoke", "H31010400123", "--db", db_arg]);
+    assert_eq!(out.status.code(), Some(1), "already revoked");
+    let out = yidi(&["facility", "add", "X1", "--db", db_arg]);
+    assert_eq!(out.status.code(), Some(1), "bad code");
+
+    let out = yidi(&["agency", "add", "上海市医保中心", "--admdvs", "310000", "--db", db_arg]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let agency_token = printed_token(&text(&out.stdout));
+    assert!(!fs::read(&db).unwrap().windows(64).any(|w| w == agency_token.as_bytes()));
+    let _ = fs::remove_dir_all(&dir);
+}

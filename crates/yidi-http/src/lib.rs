@@ -1,0 +1,111 @@
+//! Yidi's HTTP edge: the national interface on axum, gateway authentication, sealed credentials.
+//!
+//! Key design decision: the edge decides whether a request may reach the hub, and nothing
+//! else. It authenticates the `x-tif-*` headers before reading a byte of the body, checks the
+//! facility's validity window, reads at most 1 MiB, and hands the raw body to
+//! [`yidi_hub::Hub::call`]; every refusal it gives itself is a full national envelope with a
+//! non-200 status, meaning "not processed, nothing changed". Tokens are held sealed
+//! (AES-256-GCM) in the store and decrypted only in this process's memory. Only this crate
+//! knows axum; the CLI calls [`run`].
+
+pub mod auth;
+pub mod credentials;
+pub mod crypto;
+mod edge;
+pub mod limits;
+mod metrics;
+mod nonces;
+pub mod server;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use yidi_domain::{FacilityCode, Pack};
+use yidi_hub::{Clock, Hub, HubConfig, HubError, SystemClock};
+use yidi_store::{Store, StoreError};
+
+pub use edge::EdgeAnswers;
+pub use metrics::HttpMetrics;
+pub use nonces::{NonceMemory, NonceOutcome};
+
+use crate::auth::FacilityWindows;
+use crate::credentials::CredentialSource;
+use crate::crypto::SecretKey;
+use crate::server::App;
+
+/// How `yidi serve` runs.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    /// `--demo`: every pack facility gets its fixed demo credential, and only then are demo
+    /// credentials accepted.
+    pub demo_mode: bool,
+    pub hub: HubConfig,
+}
+
+/// What is known once the server listens, for the start-up message.
+#[derive(Debug)]
+pub struct Ready {
+    pub addr: SocketAddr,
+    /// Facility credentials usable now (stored and demo).
+    pub credentials: usize,
+    /// Stored credentials the key file cannot open (wrong key file?).
+    pub unreadable: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("无法启动异步运行时：{0}")]
+    Runtime(std::io::Error),
+    #[error("无法监听 {addr}：{source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("无法读取凭据：{0}")]
+    Credentials(#[from] StoreError),
+    #[error("结算中心无法启动：{0}")]
+    Hub(#[from] HubError),
+    #[error("服务出错：{0}")]
+    Serve(std::io::Error),
+}
+
+/// Starts the hub and serves until SIGINT or SIGTERM; blocks the calling thread. `on_ready` is
+/// called once the listener is bound.
+pub fn run(
+    config: ServeConfig,
+    store: Arc<dyn Store>,
+    pack: Arc<Pack>,
+    key: SecretKey,
+    on_ready: impl FnOnce(&Ready),
+) -> Result<(), ServeError> {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(ServeError::Runtime)?;
+    runtime.block_on(async move {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let demo_facilities: Option<Arc<Vec<FacilityCode>>> = config.demo_mode.then(|| {
+            let mut codes: Vec<FacilityCode> = pack.refdata.facilities.keys().cloned().collect();
+            codes.sort();
+            Arc::new(codes)
+        });
+        let source = CredentialSource { store: store.clone(), key, demo_facilities };
+        let (book, unreadable) = source.load()?;
+        let credentials = book.len();
+        let hub = Arc::new(Hub::start(config.hub.clone(), store, pack.clone(), clock.clone())?);
+        let facilities = FacilityWindows::from_pack(&pack);
+        let app = Arc::new(App::new(hub, book, facilities, clock, config.demo_mode));
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServeError::Bind { addr: config.listen, source })?;
+        let addr = listener.local_addr().map_err(ServeError::Serve)?;
+        on_ready(&Ready { addr, credentials, unreadable });
+        server::spawn_credential_refresh(app.clone(), source);
+        server::serve_until(listener, app, server::shutdown_signal()).await.map_err(ServeError::Serve)
+    })
+}
+
+/// Sends `tracing` events (one line per request) to standard error at level INFO and above.
+pub fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_max_level(tracing::Level::INFO)
+        .try_init();
+}

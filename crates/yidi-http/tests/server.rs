@@ -1,0 +1,360 @@
+//! The server at its HTTP boundary, in process, over the real hub (demo pack, SQLite in memory):
+//! routes and aliases, edge refusals as envelopes, the body limit, reply headers, `/health`,
+//! `/metrics` and graceful shutdown.
+
+use std::future::Future;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use yidi_domain::FacilityCode;
+use yidi_http::auth::FacilityWindows;
+use yidi_http::credentials::CredentialBook;
+use yidi_http::crypto;
+use yidi_http::server::{App, Dispatch, serve_until};
+use yidi_hub::{Clock, Hub, HubConfig, HubStats, Reply, SystemClock};
+use yidi_store_sqlite::SqliteStore;
+
+struct TestServer<D: Dispatch> {
+    addr: SocketAddr,
+    dispatch: Arc<D>,
+    code: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// The demo pack's open-ended facilities, sorted.
+fn demo_pack() -> (yidi_domain::Pack, Vec<FacilityCode>) {
+    let pack =
+        yidi_refdata::load_pack(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test_data/demo")).unwrap();
+    let mut codes: Vec<FacilityCode> =
+        pack.refdata.facilities.values().filter(|f| f.enddate.is_none()).map(|f| f.code.clone()).collect();
+    codes.sort();
+    (pack, codes)
+}
+
+impl TestServer<Hub> {
+    /// The real hub in demo mode over the demo pack, on a free port.
+    fn start() -> TestServer<Hub> {
+        let (pack, _) = demo_pack();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let hub = Hub::start(HubConfig::default(), store, Arc::new(pack), clock).unwrap();
+        TestServer::with(Arc::new(hub))
+    }
+}
+
+impl<D: Dispatch> TestServer<D> {
+    fn with(dispatch: Arc<D>) -> TestServer<D> {
+        let (pack, codes) = demo_pack();
+        let mut book = CredentialBook::default();
+        book.add_demo(&codes);
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let app = Arc::new(App::new(dispatch.clone(), book, FacilityWindows::from_pack(&pack), clock, true));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                addr_tx.send(listener.local_addr()?).expect("test waits for the address");
+                serve_until(listener, app, async {
+                    let _ = stop_rx.await;
+                })
+                .await
+            })
+        });
+        let addr = addr_rx.recv().unwrap();
+        TestServer { addr, dispatch, code: codes[0].to_string(), stop: Some(stop), thread: Some(thread) }
+    }
+
+    fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            thread.join().unwrap().unwrap();
+        }
+    }
+
+    /// Gateway headers signed with the facility's demo token, a fresh nonce each call.
+    fn signed(&self) -> Vec<(String, String)> {
+        signed_headers(&self.code, &crypto::demo_facility_token(&self.code))
+    }
+
+    /// A 9001 sign-in envelope (a writing transaction) from the test facility.
+    fn sign_in(&self, msgid: &str) -> Vec<u8> {
+        let province = format!("{}0000", &self.code[1..3]);
+        serde_json::json!({
+            "infno": "9001", "msgid": msgid, "mdtrtarea_admvs": province, "opter_type": "1",
+            "opter": "SF01", "opter_name": "收费员", "inf_time": "2025-03-02 09:41:00",
+            "fixmedins_code": self.code, "fixmedins_name": "测试机构",
+            "input": {"signIn": {"opter_no": "SF01"}}
+        })
+        .to_string()
+        .into_bytes()
+    }
+}
+
+impl<D: Dispatch> Drop for TestServer<D> {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn signed_headers(code: &str, token: &str) -> Vec<(String, String)> {
+    static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let nonce = format!("n{}-{}", std::process::id(), NONCE.fetch_add(1, Ordering::Relaxed));
+    let ts =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
+    vec![
+        ("x-tif-paasid".to_string(), format!("yidi_{code}")),
+        ("x-tif-timestamp".to_string(), ts.clone()),
+        ("x-tif-signature".to_string(), crypto::signature(&ts, token, &nonce)),
+        ("x-tif-nonce".to_string(), nonce),
+    ]
+}
+
+/// One HTTP/1.1 exchange over a fresh connection: status, headers (lowercase names), body.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> Answer {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(head.as_bytes()).unwrap();
+    // The server may answer (413) and close before taking the whole body.
+    let _ = stream.write_all(body);
+    read_answer(&mut stream)
+}
+
+fn read_answer(stream: &mut TcpStream) -> Answer {
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8(raw).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no answer: {text:?}"));
+    let mut lines = head.lines();
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Answer { status, headers, body: body.to_string() }
+}
+
+/// Every national path reaches the hub as the authenticated facility; an alias passes its
+/// `infno` (an envelope naming another one is `bad_envelope`); answers are JSON in UTF-8.
+#[test]
+fn routes_reach_the_hub() {
+    let server = TestServer::start();
+    for (i, path) in [
+        "/fsi/api/callService",
+        "/fsi/api/callFsiService/callService",
+        "/mbs/fmi/fsi/api/callFsiService/callService",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let answer = http(server.addr, "POST", path, &server.signed(), &server.sign_in(&format!("R{i}")));
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+        assert_eq!(answer.header("content-type"), Some("application/json; charset=utf-8"));
+        assert_eq!(answer.json()["infcode"], 0, "{path}: {}", answer.body);
+        assert!(answer.json()["output"]["signinoutb"]["sign_no"].is_string(), "{}", answer.body);
+    }
+    for (path, infno) in [
+        ("/fsi/api/outpatientSettleService/preSettletment", "2206"),
+        ("/fsi/api/outpatientSettleService/saveSettletmentV2", "2207"),
+        ("/fsi/api/hospSettService/settV2", "2304"),
+        ("/fsi/api/reverseService/revsMethod", "2601"),
+    ] {
+        let answer = http(server.addr, "POST", path, &server.signed(), &server.sign_in(&format!("A{infno}")));
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+        assert_eq!(answer.json()["err_code"], "bad_envelope", "9001 at the {infno} alias: {}", answer.body);
+    }
+}
+
+/// An unsigned, badly signed or replayed request is refused with a full envelope and changes
+/// nothing in the hub.
+#[test]
+fn refusals_are_envelopes_and_reach_nothing() {
+    let server = TestServer::start();
+    let answer = http(server.addr, "POST", "/fsi/api/callService", &[], &server.sign_in("U1"));
+    assert_eq!(answer.status, 401);
+    let v = answer.json();
+    assert_eq!(v["infcode"], -1);
+    assert_eq!(v["err_code"], "auth_failed");
+    assert!(v["err_msg"].as_str().unwrap().starts_with("[x-tif-paasid]"));
+    assert!(v["output"].is_null());
+    assert_eq!(v["inf_refmsgid"].as_str().unwrap().len(), 30);
+
+    let mut headers = server.signed();
+    headers[2].1 = "0".repeat(64);
+    let answer = http(server.addr, "POST", "/fsi/api/callService", &headers, &server.sign_in("U2"));
+    assert_eq!((answer.status, answer.json()["err_code"].as_str()), (401, Some("auth_failed")));
+    assert!(answer.json()["err_msg"].as_str().unwrap().starts_with("[x-tif-signature]"));
+
+    let headers = server.signed();
+    assert_eq!(
+        http(server.addr, "POST", "/fsi/api/callService", &headers, &server.sign_in("U3")).status,
+        200
+    );
+    let again = http(server.addr, "POST", "/fsi/api/callService", &headers, &server.sign_in("U4"));
+    assert_eq!((again.status, again.json()["err_code"].as_str()), (401, Some("replay")));
+    assert!(again.json()["err_msg"].as_str().unwrap().starts_with("[x-tif-nonce]"));
+    let stats = server.dispatch.stats();
+    assert_eq!(stats.commits, 1, "only the one accepted sign-in reached the hub: {stats:?}");
+}
+
+/// Bodies over 1 MiB get 413 `too_large`, whether declared by Content-Length or streamed; 1 MiB
+/// exactly is read.
+#[test]
+fn oversize_body_is_413() {
+    let server = TestServer::start();
+    let big = vec![b' '; (1 << 20) + 1];
+    let answer = http(server.addr, "POST", "/fsi/api/callService", &server.signed(), &big);
+    assert_eq!(answer.status, 413);
+    assert_eq!(answer.json()["err_code"], "too_large");
+    assert_eq!(answer.json()["infcode"], -1);
+
+    // Chunked: no length announced, the limit is found while reading.
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut head = "POST /fsi/api/callService HTTP/1.1\r\nHost: x\r\nConnection: close\r\n".to_string();
+    for (name, value) in server.signed() {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("Transfer-Encoding: chunked\r\n\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let chunk = vec![b' '; 64 * 1024];
+    for _ in 0..17 {
+        if stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_err() {
+            break;
+        }
+        let _ = stream.write_all(&chunk);
+        let _ = stream.write_all(b"\r\n");
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    let answer = read_answer(&mut stream);
+    assert_eq!(answer.status, 413);
+    assert_eq!(answer.json()["err_code"], "too_large");
+
+    let mut exact = server.sign_in("BIG");
+    exact.resize(1 << 20, b' ');
+    let answer = http(server.addr, "POST", "/fsi/api/callService", &server.signed(), &exact);
+    assert_eq!((answer.status, answer.json()["infcode"].as_i64()), (200, Some(0)), "{}", answer.body);
+}
+
+/// A repeated `msgid` is answered with the stored bytes and `X-Yidi-Replay: 1`; once the hub
+/// stops taking calls the answer is 503 with `Retry-After`.
+#[test]
+fn reply_headers_follow_the_hub() {
+    let server = TestServer::start();
+    let first = http(server.addr, "POST", "/fsi/api/callService", &server.signed(), &server.sign_in("S1"));
+    assert_eq!(first.header("x-yidi-replay"), None);
+    let again = http(server.addr, "POST", "/fsi/api/callService", &server.signed(), &server.sign_in("S1"));
+    assert_eq!(again.header("x-yidi-replay"), Some("1"));
+    assert_eq!(again.body, first.body);
+    server.dispatch.shutdown();
+    let answer = http(server.addr, "POST", "/fsi/api/callService", &server.signed(), &server.sign_in("S2"));
+    assert_eq!(answer.status, 503);
+    assert_eq!(answer.header("retry-after"), Some("1"));
+    assert_eq!(answer.json()["err_code"], "unavailable");
+}
+
+/// `/health` is JSON; `/metrics` has request counts and latency by infno, edge and hub refusals
+/// and the hub's counters.
+#[test]
+fn health_and_metrics() {
+    let server = TestServer::start();
+    let health = http(server.addr, "GET", "/health", &[], b"");
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json()["status"], "ok");
+    http(server.addr, "POST", "/fsi/api/callService", &server.signed(), &server.sign_in("M1"));
+    http(server.addr, "POST", "/fsi/api/hospSettService/settV2", &server.signed(), b"{}");
+    http(server.addr, "POST", "/fsi/api/callService", &[], b"{}");
+    let metrics = http(server.addr, "GET", "/metrics", &[], b"");
+    assert_eq!(metrics.status, 200);
+    assert!(metrics.header("content-type").unwrap().starts_with("text/plain"));
+    for line in [
+        r#"yidi_http_requests_total{infno="9001",status="200"} 1"#,
+        r#"yidi_http_requests_total{infno="none",status="401"} 1"#,
+        r#"yidi_http_request_duration_seconds_count{infno="9001"} 1"#,
+        r#"yidi_refusals_total{source="edge",err_code="auth_failed"} 1"#,
+        r#"yidi_refusals_total{source="hub",err_code="bad_envelope"} 1"#,
+        "yidi_settlements_total 0",
+        "yidi_nonces_kept 2",
+    ] {
+        assert!(metrics.body.lines().any(|l| l == line), "missing {line}:\n{}", metrics.body);
+    }
+    assert!(metrics.body.contains("yidi_commit_batches_total{batch_len_max="), "{}", metrics.body);
+}
+
+/// A dispatcher that takes 300 ms per call: the hub answers in microseconds, so this is the only
+/// way to have a request in flight when the stop signal comes.
+#[derive(Default)]
+struct Slow {
+    calls: std::sync::atomic::AtomicUsize,
+    shut_down: AtomicBool,
+}
+
+impl Dispatch for Slow {
+    fn call(&self, _: &str, _: Option<&str>, _: &[u8]) -> impl Future<Output = Reply> + Send {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            Reply {
+                status: 200,
+                body: "{}".to_string(),
+                replay: false,
+                infno: "9001".to_string(),
+                msgid: String::new(),
+                err_code: None,
+                retry_after_secs: None,
+            }
+        }
+    }
+    fn stats(&self) -> HubStats {
+        HubStats::default()
+    }
+    fn shutdown(&self) {
+        self.shut_down.store(true, Ordering::SeqCst);
+    }
+}
+
+/// On stop, a request already in flight is answered, then the dispatcher is shut down and the
+/// port closed.
+#[test]
+fn shutdown_finishes_in_flight_requests() {
+    let mut server = TestServer::with(Arc::new(Slow::default()));
+    let (addr, headers) = (server.addr, server.signed());
+    let in_flight = std::thread::spawn(move || http(addr, "POST", "/fsi/api/callService", &headers, b"{}"));
+    while server.dispatch.calls.load(Ordering::SeqCst) == 0 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.stop();
+    assert_eq!(in_flight.join().unwrap().status, 200);
+    assert!(server.dispatch.shut_down.load(Ordering::SeqCst));
+    assert!(TcpStream::connect(addr).is_err(), "no longer accepting");
+}

@@ -1,0 +1,189 @@
+//! The hub's working state in memory, and the records each change adds to the pending commit.
+//!
+//! Every mutation goes through a method here that changes memory **and** queues the changed
+//! record, so memory and the next commit can never disagree. Handlers check everything first and
+//! mutate only once they know the transaction succeeds: a refusal changes nothing.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use yidi_domain::{Pack, PersonState};
+use yidi_store::{
+    AnswerRecord, BlockedMsgid, CommitBatch, FeeLineRecord, SettlementRecord, SettlementStatus, SignRecord,
+    Snapshot, VisitRecord, VisitState,
+};
+
+use crate::ids::Sequences;
+
+type Key = (String, String);
+
+pub struct State {
+    pub pack: Arc<Pack>,
+    pub node: u8,
+    pub visits: HashMap<String, VisitRecord>,
+    /// Lines per visit, by `feedetl_sn`.
+    pub lines: HashMap<String, BTreeMap<String, FeeLineRecord>>,
+    pub settlements: HashMap<String, SettlementRecord>,
+    /// Indexes kept beside the maps so lookups never scan the whole state.
+    visits_by_person: HashMap<String, Vec<String>>,
+    setl_by_visit: HashMap<String, Vec<String>>,
+    /// (facility, settling or reversing msgid) → setl_id, for 2601.
+    pub setl_by_msgid: HashMap<Key, String>,
+    /// Person states that differ from the pack's opening state.
+    pub persons: HashMap<String, PersonState>,
+    pub answers: HashMap<Key, AnswerRecord>,
+    pub blocked: HashSet<Key>,
+    pub signs: HashMap<String, SignRecord>,
+    /// (facility, `ipt_otp_no`/`ipt_no`) → `mdtrt_id` of visits and stays still open.
+    pub open_visit_nos: HashMap<Key, String>,
+    pub seq: Sequences,
+    /// Counter of `inf_refmsgid` (wraps at 10^8).
+    pub refmsg_counter: u32,
+    pending: CommitBatch,
+}
+
+impl State {
+    /// Rebuilds the working state from the durable snapshot.
+    pub fn restore(pack: Arc<Pack>, s: Snapshot, node: u8) -> Result<State, String> {
+        let mut state = State {
+            pack,
+            node,
+            visits: HashMap::new(),
+            lines: HashMap::new(),
+            settlements: HashMap::new(),
+            visits_by_person: HashMap::new(),
+            setl_by_visit: HashMap::new(),
+            setl_by_msgid: HashMap::new(),
+            persons: s.person_states.into_iter().collect(),
+            answers: HashMap::new(),
+            blocked: HashSet::new(),
+            signs: HashMap::new(),
+            open_visit_nos: HashMap::new(),
+            seq: Sequences::restore(&s.sequences),
+            refmsg_counter: 0,
+            pending: CommitBatch::default(),
+        };
+        for v in s.visits {
+            state.index_visit_no(&v);
+            state.visits_by_person.entry(v.psn_no.clone()).or_default().push(v.mdtrt_id.clone());
+            state.visits.insert(v.mdtrt_id.clone(), v);
+        }
+        for l in s.fee_lines {
+            if !state.visits.contains_key(&l.mdtrt_id) {
+                return Err(format!("fee line {} of unknown visit {}", l.feedetl_sn, l.mdtrt_id));
+            }
+            state.lines.entry(l.mdtrt_id.clone()).or_default().insert(l.feedetl_sn.clone(), l);
+        }
+        for st in s.settlements {
+            state.index_settlement(&st);
+            state.setl_by_visit.entry(st.mdtrt_id.clone()).or_default().push(st.setl_id.clone());
+            state.settlements.insert(st.setl_id.clone(), st);
+        }
+        for a in s.answers {
+            state.answers.insert((a.fixmedins_code.clone(), a.msgid.clone()), a);
+        }
+        for b in s.blocked {
+            state.blocked.insert((b.fixmedins_code, b.msgid));
+        }
+        for sign in s.signs {
+            state.signs.insert(sign.sign_no.clone(), sign);
+        }
+        Ok(state)
+    }
+
+    fn index_visit_no(&mut self, v: &VisitRecord) {
+        let key = (v.fixmedins_code.clone(), v.visit_no.clone());
+        let live = match v.kind {
+            yidi_store::VisitKind::Outpatient => v.state == VisitState::Open,
+            yidi_store::VisitKind::Inpatient => matches!(v.state, VisitState::Open | VisitState::Discharged),
+        };
+        if live {
+            self.open_visit_nos.insert(key, v.mdtrt_id.clone());
+        } else if self.open_visit_nos.get(&key) == Some(&v.mdtrt_id) {
+            self.open_visit_nos.remove(&key);
+        }
+    }
+
+    fn index_settlement(&mut self, st: &SettlementRecord) {
+        self.setl_by_msgid.insert((st.fixmedins_code.clone(), st.msgid.clone()), st.setl_id.clone());
+        if let Some(m) = &st.reversal_msgid {
+            self.setl_by_msgid.insert((st.fixmedins_code.clone(), m.clone()), st.setl_id.clone());
+        }
+    }
+
+    /// The records changed since the last call, for one commit.
+    pub fn take_pending(&mut self) -> CommitBatch {
+        let mut batch = std::mem::take(&mut self.pending);
+        batch.sequences = self.seq.drain_dirty();
+        batch
+    }
+
+    /// The person's current state: the last committed one, else the pack's opening state.
+    pub fn person_state(&self, psn_no: &str) -> PersonState {
+        self.persons.get(psn_no).cloned().unwrap_or_else(|| self.pack.state_of(psn_no))
+    }
+
+    pub fn put_person_state(&mut self, psn_no: &str, state: PersonState) {
+        self.pending.person_states.push((psn_no.to_string(), state.clone()));
+        self.persons.insert(psn_no.to_string(), state);
+    }
+
+    pub fn put_visit(&mut self, visit: VisitRecord) {
+        if !self.visits.contains_key(&visit.mdtrt_id) {
+            self.visits_by_person.entry(visit.psn_no.clone()).or_default().push(visit.mdtrt_id.clone());
+        }
+        self.index_visit_no(&visit);
+        self.pending.visits.push(visit.clone());
+        self.visits.insert(visit.mdtrt_id.clone(), visit);
+    }
+
+    pub fn put_line(&mut self, line: FeeLineRecord) {
+        self.pending.fee_lines.push(line.clone());
+        self.lines.entry(line.mdtrt_id.clone()).or_default().insert(line.feedetl_sn.clone(), line);
+    }
+
+    pub fn put_settlement(&mut self, st: SettlementRecord) {
+        self.index_settlement(&st);
+        if !self.settlements.contains_key(&st.setl_id) {
+            self.setl_by_visit.entry(st.mdtrt_id.clone()).or_default().push(st.setl_id.clone());
+        }
+        self.pending.settlements.push(st.clone());
+        self.settlements.insert(st.setl_id.clone(), st);
+    }
+
+    pub fn put_answer(&mut self, answer: AnswerRecord) {
+        self.pending.answers.push(answer.clone());
+        self.answers.insert((answer.fixmedins_code.clone(), answer.msgid.clone()), answer);
+    }
+
+    #[allow(dead_code)] // 2601 blocking lands with the reversal transaction
+    pub fn put_blocked(&mut self, b: BlockedMsgid) {
+        self.blocked.insert((b.fixmedins_code.clone(), b.msgid.clone()));
+        self.pending.blocked.push(b);
+    }
+
+    pub fn put_sign(&mut self, sign: SignRecord) {
+        self.pending.signs.push(sign.clone());
+        self.signs.insert(sign.sign_no.clone(), sign);
+    }
+
+    /// Live lines of a visit, in `feedetl_sn` order.
+    pub fn live_lines<'a>(&'a self, mdtrt_id: &str) -> impl Iterator<Item = &'a FeeLineRecord> + 'a {
+        self.lines.get(mdtrt_id).into_iter().flat_map(|m| m.values()).filter(|l| l.live)
+    }
+
+    /// Whether the person has a stay that is not settled or cancelled, anywhere on the hub.
+    pub fn open_stay_of(&self, psn_no: &str) -> Option<&VisitRecord> {
+        let ids = self.visits_by_person.get(psn_no).map(Vec::as_slice).unwrap_or(&[]);
+        ids.iter().filter_map(|id| self.visits.get(id)).find(|v| {
+            v.kind == yidi_store::VisitKind::Inpatient
+                && matches!(v.state, VisitState::Open | VisitState::Discharged)
+        })
+    }
+
+    /// Live settlements of a visit.
+    pub fn live_settlements<'a>(&'a self, mdtrt_id: &str) -> impl Iterator<Item = &'a SettlementRecord> + 'a {
+        let ids = self.setl_by_visit.get(mdtrt_id).map(Vec::as_slice).unwrap_or(&[]);
+        ids.iter().filter_map(|id| self.settlements.get(id)).filter(|s| s.status == SettlementStatus::Settled)
+    }
+}

@@ -1,0 +1,136 @@
+//! What only the SQLite backend promises, beyond the shared suite: its pragmas and migrations,
+//! its column types, its refusal of values it cannot keep, and its checks on what it reads back.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use rusqlite::Connection;
+use yidi_store::conformance::{at, expected, outpatient_flow, rich_batch};
+use yidi_store::{CommitBatch, Store, StoreError};
+use yidi_store_sqlite::{SCHEMA_VERSION, SqliteStore};
+
+/// A fresh directory under the system temp dir, unique per process and test, deleted on drop.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn new(test: &str) -> ScratchDir {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("yidi-sqlite-{}-{n}-{test}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        ScratchDir(dir)
+    }
+    fn db(&self) -> PathBuf {
+        self.0.join("store.sqlite")
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A second, raw connection to inspect or tamper with the file as an operator could.
+fn raw(dir: &ScratchDir) -> Connection {
+    Connection::open(dir.db()).expect("raw connection")
+}
+
+/// Opening creates the file in WAL mode at the current schema version; opening again migrates
+/// nothing and keeps the data.
+#[test]
+fn open_is_idempotent() {
+    let dir = ScratchDir::new("open_is_idempotent");
+    let batch = outpatient_flow(1);
+    SqliteStore::open(&dir.db()).expect("first open").commit(&batch).expect("commit");
+    let store = SqliteStore::open(&dir.db()).expect("second open");
+    assert_eq!(store.load().expect("load"), expected(&[&batch]));
+    drop(store);
+    let conn = raw(&dir);
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("user_version");
+    assert_eq!(version, SCHEMA_VERSION);
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("journal_mode");
+    assert_eq!(mode, "wal", "WAL mode is persistent in the file");
+}
+
+/// A file written by a newer build is refused rather than misread.
+#[test]
+fn newer_schema_is_refused() {
+    let dir = ScratchDir::new("newer_schema_is_refused");
+    drop(SqliteStore::open(&dir.db()).expect("create"));
+    raw(&dir).pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("bump version");
+    let result = SqliteStore::open(&dir.db());
+    assert!(matches!(result, Err(StoreError::Corrupt(_))), "opened a newer schema");
+}
+
+/// Every column is INTEGER, TEXT or BLOB: money and times can never be stored as REAL.
+#[test]
+fn no_column_is_real() {
+    let dir = ScratchDir::new("no_column_is_real");
+    drop(SqliteStore::open(&dir.db()).expect("create"));
+    let conn = raw(&dir);
+    let mut stmt = conn
+        .prepare("SELECT m.name, p.name, p.type FROM sqlite_schema m, pragma_table_info(m.name) p WHERE m.type = 'table'")
+        .expect("prepare");
+    let columns: Vec<(String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("columns");
+    assert!(columns.len() > 50, "the schema was read ({} columns)", columns.len());
+    for (table, column, kind) in columns {
+        assert!(["INTEGER", "TEXT", "BLOB"].contains(&kind.as_str()), "{table}.{column} is {kind}");
+        if column.ends_with("_fen") || column.ends_with("_s") {
+            assert_eq!(kind, "INTEGER", "{table}.{column}");
+        }
+    }
+}
+
+/// A sequence beyond `i64::MAX` cannot be kept exactly, so its batch fails whole.
+#[test]
+fn sequence_beyond_i64_fails_the_batch() {
+    let dir = ScratchDir::new("sequence_beyond_i64");
+    let store = SqliteStore::open(&dir.db()).expect("open");
+    let mut batch = outpatient_flow(1);
+    batch.sequences.push(("setl_id".into(), u64::MAX));
+    assert!(matches!(store.commit(&batch), Err(StoreError::Corrupt(_))));
+    assert_eq!(store.load().expect("load"), expected(&[]));
+}
+
+/// A pack whose stored text no longer matches its hash is reported, not returned.
+#[test]
+fn tampered_pack_is_corrupt() {
+    let dir = ScratchDir::new("tampered_pack_is_corrupt");
+    let store = SqliteStore::open(&dir.db()).expect("open");
+    let files = BTreeMap::from([("pack.toml".to_string(), "name = \"demo\"\n".to_string())]);
+    assert!(store.save_pack(&files, at(0)).expect("save"));
+    raw(&dir)
+        .execute("UPDATE pack SET files_json = '{\"pack.toml\":\"name = \\\"evil\\\"\\n\"}'", [])
+        .expect("tamper");
+    assert!(matches!(store.latest_pack(), Err(StoreError::Corrupt(_))));
+}
+
+/// A row the schema would never let us write (an unknown enum text) fails `load` as corrupt.
+#[test]
+fn unknown_visit_state_is_corrupt() {
+    let dir = ScratchDir::new("unknown_visit_state_is_corrupt");
+    let store = SqliteStore::open(&dir.db()).expect("open");
+    store.commit(&outpatient_flow(1)).expect("commit");
+    let conn = raw(&dir);
+    conn.execute_batch("PRAGMA ignore_check_constraints = ON; UPDATE visit SET state = 'lost';")
+        .expect("tamper");
+    assert!(matches!(store.load(), Err(StoreError::Corrupt(_))));
+}
+
+/// The in-memory store (for this crate's quick checks) keeps the same meaning as a file.
+#[test]
+fn in_memory_store_round_trips() {
+    let store = SqliteStore::open_in_memory().expect("open in memory");
+    let batches = [rich_batch(), outpatient_flow(1)];
+    for batch in &batches {
+        store.commit(batch).expect("commit");
+    }
+    let refs: Vec<&CommitBatch> = batches.iter().collect();
+    assert_eq!(store.load().expect("load"), expected(&refs));
+}

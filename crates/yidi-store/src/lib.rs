@@ -1,0 +1,246 @@
+//! The hub's durable state, as a trait over domain records.
+//!
+//! Key design decision: the hub keeps its working state in memory and the store is the durable
+//! truth behind it. Every change the hub makes is expressed as records in a [`CommitBatch`]; a
+//! batch is written atomically (all or nothing) and durably (fsync) before any answer that
+//! depends on it leaves the hub. Many requests share one batch (group commit). At start the hub
+//! reads everything back with [`Store::load`]. The trait speaks in records, never in SQL, so
+//! SQLite and PostgreSQL implementations can batch in their own way.
+
+use std::collections::BTreeMap;
+
+pub mod conformance;
+
+use yidi_domain::{DateTime, Fen, PersonState, Price, Qty, StateDelta};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store I/O error: {0}")]
+    Io(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VisitKind {
+    Outpatient,
+    Inpatient,
+}
+
+/// Where a visit or stay is in its life (`protocol.md` §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VisitState {
+    /// Outpatient registered (2201), or inpatient admitted (2401).
+    Open,
+    /// Inpatient discharged (2402).
+    Discharged,
+    /// Inpatient settled (2304).
+    Settled,
+    /// Cancelled (2202 / 2404): final.
+    Cancelled,
+}
+
+/// A visit (outpatient) or a stay (inpatient), keyed by `mdtrt_id`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VisitRecord {
+    pub mdtrt_id: String,
+    pub fixmedins_code: String,
+    pub psn_no: String,
+    pub kind: VisitKind,
+    pub insutype: String,
+    pub med_type: Option<String>,
+    pub begntime: DateTime,
+    pub endtime: Option<DateTime>,
+    /// `ipt_otp_no` (outpatient) or `ipt_no` (inpatient).
+    pub visit_no: String,
+    pub dise_codg: Option<String>,
+    pub state: VisitState,
+    /// Every other field the hospital sent, as JSON text, kept for queries.
+    pub extra_json: String,
+    /// The `msgid` that created the visit.
+    pub msgid: String,
+}
+
+/// One fee line of a visit or stay, keyed by (`mdtrt_id`, `feedetl_sn`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeeLineRecord {
+    pub mdtrt_id: String,
+    pub feedetl_sn: String,
+    /// Outpatient charge batch; `None` for inpatient lines.
+    pub chrg_bchno: Option<String>,
+    pub med_list_codg: String,
+    pub medins_list_codg: String,
+    pub cnt: Qty,
+    pub pric: Price,
+    pub amount: Fen,
+    pub fee_ocur_time: DateTime,
+    /// For refund lines: the line refunded.
+    pub init_feedetl_sn: Option<String>,
+    /// False once withdrawn (2205 / 2302); withdrawn lines stay for audit.
+    pub live: bool,
+    /// The settlement that used the line, while it is settled.
+    pub setl_id: Option<String>,
+    pub extra_json: String,
+    pub msgid: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SettlementStatus {
+    Settled,
+    Reversed,
+}
+
+/// A settlement and, when reversed, its reversal; keyed by `setl_id`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettlementRecord {
+    pub setl_id: String,
+    pub mdtrt_id: String,
+    pub fixmedins_code: String,
+    pub psn_no: String,
+    pub chrg_bchno: Option<String>,
+    pub insutype: String,
+    /// `11` outpatient and chronic, `21` inpatient.
+    pub clr_type: String,
+    /// The treatment pooling region.
+    pub clr_optins: String,
+    pub setl_time: DateTime,
+    pub status: SettlementStatus,
+    pub medfee_sumamt: Fen,
+    pub fund_pay_sumamt: Fen,
+    pub acct_pay: Fen,
+    pub psn_cash_pay: Fen,
+    /// The state change the settlement made, reverted exactly by its reversal.
+    pub delta: StateDelta,
+    /// The national `output` node as answered, JSON text.
+    pub output_json: String,
+    /// The human-readable trace, one step per line.
+    pub trace: String,
+    /// The settling `msgid` (`medins_setl_id`).
+    pub msgid: String,
+    pub reversal_msgid: Option<String>,
+    pub reversal_time: Option<DateTime>,
+    pub reversal_output_json: Option<String>,
+}
+
+/// A stored answer to a writing transaction, keyed by (`fixmedins_code`, `msgid`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnswerRecord {
+    pub fixmedins_code: String,
+    pub msgid: String,
+    pub infno: String,
+    /// SHA-256 of `infno` + canonical `input`.
+    pub fingerprint: [u8; 32],
+    /// The exact response body answered.
+    pub body: String,
+    pub answered_at: DateTime,
+}
+
+/// A `msgid` blocked by 2601 before it was ever answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockedMsgid {
+    pub fixmedins_code: String,
+    pub msgid: String,
+    pub blocked_by: String,
+}
+
+/// A sign-in (9001) or sign-out (9002), recorded only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignRecord {
+    pub sign_no: String,
+    pub fixmedins_code: String,
+    pub opter_no: String,
+    pub sign_in_time: DateTime,
+    pub sign_out_time: Option<DateTime>,
+}
+
+/// Everything one group commit writes. Records with an existing key replace the stored one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommitBatch {
+    pub visits: Vec<VisitRecord>,
+    pub fee_lines: Vec<FeeLineRecord>,
+    pub settlements: Vec<SettlementRecord>,
+    /// Each person's whole state after the batch.
+    pub person_states: Vec<(String, PersonState)>,
+    pub answers: Vec<AnswerRecord>,
+    pub blocked: Vec<BlockedMsgid>,
+    pub signs: Vec<SignRecord>,
+    /// Identifier sequences after the batch (name → next value); never move backwards.
+    pub sequences: Vec<(String, u64)>,
+}
+
+impl CommitBatch {
+    pub fn is_empty(&self) -> bool {
+        *self == CommitBatch::default()
+    }
+    /// Appends another batch's records (later records for the same key win on write).
+    pub fn extend(&mut self, other: CommitBatch) {
+        self.visits.extend(other.visits);
+        self.fee_lines.extend(other.fee_lines);
+        self.settlements.extend(other.settlements);
+        self.person_states.extend(other.person_states);
+        self.answers.extend(other.answers);
+        self.blocked.extend(other.blocked);
+        self.signs.extend(other.signs);
+        self.sequences.extend(other.sequences);
+    }
+}
+
+/// Everything the hub reads back at start. Vectors are ordered by their record's key (byte-wise).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    pub visits: Vec<VisitRecord>,
+    pub fee_lines: Vec<FeeLineRecord>,
+    pub settlements: Vec<SettlementRecord>,
+    pub person_states: BTreeMap<String, PersonState>,
+    pub answers: Vec<AnswerRecord>,
+    pub blocked: Vec<BlockedMsgid>,
+    pub signs: Vec<SignRecord>,
+    pub sequences: BTreeMap<String, u64>,
+}
+
+/// A facility's gateway credential. The token is stored encrypted by the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialRecord {
+    pub paasid: String,
+    pub fixmedins_code: String,
+    /// Encrypted current token (nonce ‖ ciphertext), produced by the caller.
+    pub token_sealed: Vec<u8>,
+    /// The previous token after a rotation, valid until `previous_until`.
+    pub previous_sealed: Option<Vec<u8>>,
+    pub previous_until: Option<DateTime>,
+    pub revoked: bool,
+    pub updated_at: DateTime,
+}
+
+/// An agency user's API token (stored as a hash: agencies present it, nothing recomputes it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgencyTokenRecord {
+    pub name: String,
+    /// The pooling region the agency acts for.
+    pub admdvs: String,
+    pub token_sha256: [u8; 32],
+    pub revoked: bool,
+    pub created_at: DateTime,
+}
+
+/// The hub's durable storage. Implementations must make `commit` atomic and durable before it
+/// returns, and `load` must return exactly what was committed (no partial batch, ever).
+pub trait Store: Send + Sync {
+    /// Reads the whole durable state (called once at start).
+    fn load(&self) -> StoreResult<Snapshot>;
+    /// Writes one batch atomically and durably.
+    fn commit(&self, batch: &CommitBatch) -> StoreResult<()>;
+
+    /// Stores a pack's files (path → text) if its content differs from the latest; returns
+    /// whether anything changed.
+    fn save_pack(&self, files: &BTreeMap<String, String>, imported_at: DateTime) -> StoreResult<bool>;
+    /// The latest imported pack's files.
+    fn latest_pack(&self) -> StoreResult<Option<BTreeMap<String, String>>>;
+
+    fn put_credential(&self, credential: &CredentialRecord) -> StoreResult<()>;
+    fn credentials(&self) -> StoreResult<Vec<CredentialRecord>>;
+    fn put_agency_token(&self, token: &AgencyTokenRecord) -> StoreResult<()>;
+    fn agency_tokens(&self) -> StoreResult<Vec<AgencyTokenRecord>>;
+}
