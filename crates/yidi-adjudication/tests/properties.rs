@@ -22,7 +22,9 @@ use proptest::sample::{Index, select};
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{TestCaseError, TestRunner};
 
-use yidi_adjudication::{Claim, Context, FeeLine, Refusal, Settlement, adjudicate, explain};
+use yidi_adjudication::{
+    Claim, Context, FeeLine, Refusal, Settlement, adjudicate, check_eligibility, explain,
+};
 use yidi_domain::{
     AdjClass, Adjustment, AdjustmentForm, AdjustmentSet, AssistClass, Assistance, BenefitKind, Bp, CertNo,
     ChrgitmLv, ChronicDisease, Date, DateTime, Deductible, DivisionCode, Entitlement, Facility, FacilityCode,
@@ -1649,6 +1651,36 @@ proptest! {
             undone.revert(&delta);
             prop_assert_eq!(&undone, &snapshot);
             same_outcome(&pre, &adjudicate(&ctx(world, &undone), claim))?;
+        }
+    }
+
+    /// Goal: the treatment check (2001) and a settlement never disagree — `check_eligibility` on a
+    /// claim gives the filing class, policy version and regions its settlement uses, and refuses
+    /// exactly when the settlement is refused for a reason other than its lines.
+    #[test]
+    fn eligibility_agrees_with_adjudication(sc in scenario()) {
+        let world = &sc.world;
+        let mut state = world.start.clone();
+        for claim in &sc.claims {
+            let settled = adjudicate(&ctx(world, &state), claim);
+            let checked = check_eligibility(&ctx(world, &state), claim);
+            let no_lines = check_eligibility(&ctx(world, &state), &Claim { lines: Vec::new(), ..claim.clone() });
+            prop_assert_eq!(checked.as_ref().err(), no_lines.as_ref().err(), "lines changed the check");
+            match (&settled, &checked) {
+                (Ok(s), Ok(e)) => {
+                    prop_assert_eq!(s.kind, e.kind);
+                    prop_assert_eq!(&s.filing, &e.filing);
+                    prop_assert!(std::ptr::eq(s.policy, e.policy), "another policy version");
+                    prop_assert!(std::ptr::eq(s.treatment_region, e.treatment_region));
+                }
+                (Ok(_), Err(r)) => prop_assert!(false, "settled but the check refused: {r:?}"),
+                (Err(Refusal::InvalidClaim { .. } | Refusal::UnknownCatalogCode { .. }
+                    | Refusal::AmountMismatch { .. }), _) => {}
+                (Err(a), b) => prop_assert_eq!(Some(a), b.as_ref().err()),
+            }
+            if let Ok(s) = settled {
+                state.apply(&s.delta);
+            }
         }
     }
 

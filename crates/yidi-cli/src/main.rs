@@ -6,9 +6,12 @@
 //! printed as `file:line: message`).
 
 mod adjudicate_cmd;
+mod bench_cmd;
 mod check_pack_cmd;
+mod conformance_cmd;
 mod credentials_cmd;
 mod db;
+mod demo_settle_cmd;
 mod import_cmd;
 mod serve_cmd;
 
@@ -38,6 +41,12 @@ enum Command {
     Facility(credentials_cmd::FacilityArgs),
     /// 经办机构用户令牌 / agency user tokens.
     Agency(credentials_cmd::AgencyArgs),
+    /// 压测：按数据包生成真实流量驱动运行中的结算中心 / load-test a running hub with realistic traffic.
+    Bench(bench_cmd::Args),
+    /// 向演示中心发送一笔真实门诊结算 / send one real outpatient settlement to a demo hub.
+    DemoSettle(demo_settle_cmd::Args),
+    /// 接口一致性检查（医院端）/ run the protocol conformance checks against a server.
+    Conformance(conformance_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +58,9 @@ fn main() -> ExitCode {
         Command::Import(args) => import_cmd::run(&args),
         Command::Facility(args) => credentials_cmd::run_facility(&args),
         Command::Agency(args) => credentials_cmd::run_agency(&args),
+        Command::Bench(args) => bench_cmd::run(&args),
+        Command::DemoSettle(args) => demo_settle_cmd::run(&args),
+        Command::Conformance(args) => conformance_cmd::run(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -329,3 +329,24 @@ fn facility_and_agency_credentials() {
     assert!(!fs::read(&db).unwrap().windows(64).any(|w| w == agency_token.as_bytes()));
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// The README's first command: `yidi serve --demo`, then `yidi demo-settle` sends a complete,
+/// signed outpatient flow and shows a real settlement answer.
+#[test]
+fn readme_demo_settle_against_serve_demo() {
+    let dir = temp_dir("demo-settle");
+    let db = dir.join("yidi.db");
+    let server = Server::start(&["--demo", "--db", db.to_str().unwrap()], &dir.join("serve.log"));
+    let url = format!("http://{}", server.addr);
+    let out = yidi(&["demo-settle", "--url", &url]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "demo-settle failed:\n{stdout}\n{}", text(&out.stderr));
+    for step in ["9001", "2201", "2203", "2204", "2207"] {
+        assert!(stdout.contains(&format!("{step} 成功")), "{step} missing:\n{stdout}");
+    }
+    let answer = stdout.lines().last().unwrap();
+    let v: serde_json::Value = serde_json::from_str(answer).expect("the 2207 answer is printed as sent");
+    assert_eq!(v["infcode"], 0);
+    assert!(v["output"]["setlinfo"]["setl_id"].as_str().is_some_and(|id| id.len() == 18), "{answer}");
+    server.stop();
+}

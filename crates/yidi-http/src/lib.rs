@@ -8,6 +8,8 @@
 //! (AES-256-GCM) in the store and decrypted only in this process's memory. Only this crate
 //! knows axum; the CLI calls [`run`].
 
+pub mod agency;
+pub mod api_docs;
 pub mod auth;
 pub mod credentials;
 pub mod crypto;
@@ -28,6 +30,7 @@ pub use edge::EdgeAnswers;
 pub use metrics::HttpMetrics;
 pub use nonces::{NonceMemory, NonceOutcome};
 
+use crate::agency::{AgencyApi, AgencySource};
 use crate::auth::FacilityWindows;
 use crate::credentials::CredentialSource;
 use crate::crypto::SecretKey;
@@ -88,15 +91,21 @@ pub fn run(
         let source = CredentialSource { store: store.clone(), key, demo_facilities };
         let (book, unreadable) = source.load()?;
         let credentials = book.len();
+        let demo_regions = config.demo_mode.then(|| Arc::new(pack.refdata.regions.keys().copied().collect()));
+        let agency_source = AgencySource { store: store.clone(), demo_regions };
         let hub = Arc::new(Hub::start(config.hub.clone(), store, pack.clone(), clock.clone())?);
+        let agency = AgencyApi::new(hub.clone(), agency_source)?;
         let facilities = FacilityWindows::from_pack(&pack);
-        let app = Arc::new(App::new(hub, book, facilities, clock, config.demo_mode));
+        let app = Arc::new(App::new(hub, book, facilities, clock, config.demo_mode).with_agency(agency));
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| ServeError::Bind { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(ServeError::Serve)?;
         on_ready(&Ready { addr, credentials, unreadable });
         server::spawn_credential_refresh(app.clone(), source);
+        if let Some(api) = app.agency() {
+            agency::spawn_refresh(api.clone());
+        }
         server::serve_until(listener, app, server::shutdown_signal()).await.map_err(ServeError::Serve)
     })
 }

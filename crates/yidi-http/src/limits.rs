@@ -52,6 +52,17 @@ pub const METRICS_INFNO_LABELS_MAX: usize = 64;
 /// `Retry-After` on a 503 from the edge (nonce memory full).
 pub const RETRY_AFTER_SECS: u32 = 1;
 
+/// Largest body of an agency API request other than a pack upload (a filing is a few hundred
+/// bytes).
+pub const AGENCY_BODY_BYTES_MAX: usize = 64 * 1024;
+
+/// Largest pack upload (`POST /api/agency/packs`, JSON path → text). A province's catalog is a
+/// few tens of MiB; a bigger pack is imported with `yidi import`.
+pub const PACK_UPLOAD_BYTES_MAX: usize = 128 * 1024 * 1024;
+
+/// Longest `Authorization: Bearer` token looked up (issued tokens are 64 hex characters).
+pub const AGENCY_TOKEN_LEN_MAX: usize = 256;
+
 // A replay must be caught for as long as its timestamp could still pass the window: the nonce
 // was accepted at most `TIMESTAMP_SKEW_SECS_MAX` before its timestamp, which stays valid for
 // another `TIMESTAMP_SKEW_SECS_MAX`.
@@ -60,3 +71,5 @@ const _: () = assert!(NONCE_KEEP_SECS % NONCE_BUCKET_SECS == 0);
 // After the guard, every timestamp older than the start is outside the window anyway.
 const _: () = assert!(RESTART_GUARD_SECS >= TIMESTAMP_SKEW_SECS_MAX);
 const _: () = assert!(PAASID_LEN_MAX >= "yidi_".len() + 12);
+const _: () = assert!(AGENCY_BODY_BYTES_MAX <= BODY_BYTES_MAX);
+const _: () = assert!(PACK_UPLOAD_BYTES_MAX >= BODY_BYTES_MAX);

@@ -48,15 +48,14 @@ impl HttpMetrics {
     pub fn record(&self, infno: &str, status: u16, latency: Duration) {
         let mut c = self.counters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let label = infno_label(infno, &c.by_infno);
-        let stats = c.by_infno.entry(label).or_default();
-        *stats.by_status.entry(status).or_default() += 1;
-        let secs = latency.as_secs_f64();
-        let bucket =
-            LATENCY_BUCKETS_SECS.iter().position(|b| secs <= *b).unwrap_or(LATENCY_BUCKETS_SECS.len());
-        stats.buckets[bucket] += 1;
-        stats.count += 1;
-        stats.sum_micros =
-            stats.sum_micros.saturating_add(u64::try_from(latency.as_micros()).unwrap_or(u64::MAX));
+        count(c.by_infno.entry(label).or_default(), status, latency);
+    }
+
+    /// Counts one answered request of a route of Yidi's own API (`agency_persons`, …), labelled
+    /// like a transaction: the label is ours, not client text, so it is used as is.
+    pub fn record_route(&self, route: &'static str, status: u16, latency: Duration) {
+        let mut c = self.counters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        count(c.by_infno.entry(route.to_string()).or_default(), status, latency);
     }
 
     /// Counts a refusal the edge gave itself (auth, size, validity).
@@ -79,6 +78,17 @@ impl HttpMetrics {
         let _ = writeln!(out, "yidi_nonces_kept {nonces_kept}");
         out
     }
+}
+
+/// Adds one request to a label's counts.
+fn count(stats: &mut InfnoStats, status: u16, latency: Duration) {
+    *stats.by_status.entry(status).or_default() += 1;
+    let secs = latency.as_secs_f64();
+    let bucket = LATENCY_BUCKETS_SECS.iter().position(|b| secs <= *b).unwrap_or(LATENCY_BUCKETS_SECS.len());
+    stats.buckets[bucket] += 1;
+    stats.count += 1;
+    stats.sum_micros =
+        stats.sum_micros.saturating_add(u64::try_from(latency.as_micros()).unwrap_or(u64::MAX));
 }
 
 /// `infno` values are client text: only short alphanumerics become labels, and only the first

@@ -21,6 +21,8 @@ use yidi_domain::DateTime;
 use yidi_hub::{Clock, Hub, HubStats, Reply};
 use yidi_protocol::errors::{BAD_ENVELOPE, TOO_LARGE};
 
+use crate::agency::{self, AgencyApi};
+use crate::api_docs;
 use crate::auth::{
     AuthConfig, Authenticator, FacilityWindows, GatewayHeaders, HEADER_NONCE, HEADER_PAASID,
     HEADER_SIGNATURE, HEADER_TIMESTAMP, Refusal, unix_secs_from_beijing_millis,
@@ -87,9 +89,11 @@ pub struct App<D> {
     pub facilities: FacilityWindows,
     pub clock: Arc<dyn Clock>,
     demo_mode: bool,
-    metrics: HttpMetrics,
+    metrics: Arc<HttpMetrics>,
     edge: EdgeAnswers,
     started: Instant,
+    /// The agency API, when the dispatcher is a real hub (see [`App::with_agency`]).
+    agency: Option<Arc<AgencyApi>>,
 }
 
 impl<D: Dispatch> App<D> {
@@ -108,15 +112,29 @@ impl<D: Dispatch> App<D> {
             facilities,
             clock,
             demo_mode,
-            metrics: HttpMetrics::default(),
+            metrics: Arc::new(HttpMetrics::default()),
             edge: EdgeAnswers::default(),
             started: Instant::now(),
+            agency: None,
         }
+    }
+
+    /// Serves the agency API (`/api/agency/…`) too; it shares this app's `/metrics`.
+    pub fn with_agency(mut self, mut api: AgencyApi) -> App<D> {
+        api.metrics = self.metrics.clone();
+        self.agency = Some(Arc::new(api));
+        self
+    }
+
+    pub fn agency(&self) -> Option<&Arc<AgencyApi>> {
+        self.agency.as_ref()
     }
 }
 
-/// The routes: the national interface (POST), `/health` and `/metrics` (GET).
+/// The routes: the national interface (POST), `/health` and `/metrics` (GET), the API docs
+/// (`/api/openapi.json`, `/api/docs`) and, when configured, the agency API.
 pub fn router<D: Dispatch>(app: Arc<App<D>>) -> Router {
+    let agency = app.agency.clone();
     let mut router = Router::new();
     for path in CALL_SERVICE_PATHS {
         router = router.route(path, national::<D>(None));
@@ -124,7 +142,15 @@ pub fn router<D: Dispatch>(app: Arc<App<D>>) -> Router {
     for (path, infno) in ALIAS_PATHS {
         router = router.route(path, national::<D>(Some(infno)));
     }
-    router.route("/health", get(health::<D>)).route("/metrics", get(metrics::<D>)).with_state(app)
+    let router = router
+        .route("/health", get(health::<D>))
+        .route("/metrics", get(metrics::<D>))
+        .with_state(app)
+        .merge(api_docs::routes());
+    match agency {
+        Some(api) => router.merge(agency::routes(api)),
+        None => router,
+    }
 }
 
 fn national<D: Dispatch>(path_infno: Option<&'static str>) -> MethodRouter<Arc<App<D>>> {

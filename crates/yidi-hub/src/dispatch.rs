@@ -108,7 +108,6 @@ pub fn handle(state: &mut State, clock: &dyn Clock, job: &Job) -> Reply {
 }
 
 /// Blocks an unanswered `msgid` (2601 of a call that never succeeded).
-#[allow(dead_code)] // 2601 blocking lands with the reversal transaction
 pub fn block(state: &mut State, facility: &str, msgid: &str, by: &str) {
     state.put_blocked(BlockedMsgid {
         fixmedins_code: facility.to_string(),

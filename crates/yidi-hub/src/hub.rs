@@ -8,6 +8,9 @@
 //! commit and only then releases the replies, in order. The sequencer goes on with the next
 //! batch meanwhile, so computing and fsync overlap. A failed commit stops the hub (fail-stop):
 //! its replies are never sent, and the next start reloads the durable prefix.
+//!
+//! Agency operations (`agency.rs`) share the queue as [`Work::Agency`]: they run on the same
+//! thread against the same state, and their answers are released with the batch, like replies.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -75,9 +78,24 @@ pub(crate) struct Job {
     pub reply: oneshot::Sender<Reply>,
 }
 
+/// An agency operation: runs on the sequencer thread against the working state and returns its
+/// [`Release`], which the committer runs once the batch holding its changes is durable.
+pub(crate) type AgencyJob = Box<dyn FnOnce(&mut State, &dyn Clock) -> Release + Send>;
+
+/// Sends an agency operation's answer.
+pub(crate) type Release = Box<dyn FnOnce() + Send>;
+
+/// What the sequencer takes from its queue: a national call, or an agency operation.
+pub(crate) enum Work {
+    Call(Job),
+    Agency(AgencyJob),
+}
+
 struct CommitJob {
     batch: CommitBatch,
     replies: Vec<(oneshot::Sender<Reply>, Reply)>,
+    /// Answers of agency operations, released after the replies.
+    released: Vec<Release>,
 }
 
 pub(crate) struct Shared {
@@ -88,7 +106,7 @@ pub(crate) struct Shared {
 
 /// A running hub.
 pub struct Hub {
-    jobs: Mutex<Option<SyncSender<Job>>>,
+    jobs: Mutex<Option<SyncSender<Work>>>,
     shared: Arc<Shared>,
     clock: Arc<dyn Clock>,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -109,7 +127,7 @@ impl Hub {
             queued: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
         });
-        let (job_tx, job_rx) = sync_channel::<Job>(config.queue_len_max);
+        let (job_tx, job_rx) = sync_channel::<Work>(config.queue_len_max);
         let (commit_tx, commit_rx) = sync_channel::<CommitJob>(config.commit_queue_len_max);
         let committer = {
             let (store, shared) = (store.clone(), shared.clone());
@@ -144,7 +162,7 @@ impl Hub {
         let sender = self.jobs.lock().expect("jobs lock").clone();
         let Some(sender) = sender else { return dispatch::unavailable(self.clock.as_ref(), received_ms) };
         self.shared.queued.fetch_add(1, Ordering::Relaxed);
-        match sender.try_send(job) {
+        match sender.try_send(Work::Call(job)) {
             Ok(()) => {}
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 self.shared.queued.fetch_sub(1, Ordering::Relaxed);
@@ -152,6 +170,34 @@ impl Hub {
             }
         }
         rx.await.unwrap_or_else(|_| dispatch::unavailable(self.clock.as_ref(), received_ms))
+    }
+
+    /// Runs `op` on the sequencer thread, in arrival order with the national calls; its answer
+    /// comes back once the batch holding its changes is durable. `None` when the queue is full or
+    /// the hub is stopping (nothing ran).
+    pub(crate) async fn on_sequencer<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&mut State, &dyn Clock) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (tx, rx) = oneshot::channel();
+        let job: AgencyJob = Box::new(move |state, clock| {
+            let out = op(state, clock);
+            Box::new(move || {
+                let _ = tx.send(out);
+            })
+        });
+        let sender = self.jobs.lock().expect("jobs lock").clone()?;
+        self.shared.queued.fetch_add(1, Ordering::Relaxed);
+        if sender.try_send(Work::Agency(job)).is_err() {
+            self.shared.queued.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        rx.await.ok()
+    }
+
+    /// The hub's clock (agency answers stamp their times with it).
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
     }
 
     pub fn stats(&self) -> HubStats {
@@ -182,7 +228,7 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>
 
 fn sequence_loop(
     mut state: State,
-    jobs: Receiver<Job>,
+    jobs: Receiver<Work>,
     commits: SyncSender<CommitJob>,
     clock: &dyn Clock,
     shared: &Shared,
@@ -198,12 +244,18 @@ fn sequence_loop(
         }
         shared.queued.fetch_sub(batch.len() as u64, Ordering::Relaxed);
         let mut replies = Vec::with_capacity(batch.len());
-        for job in batch {
-            let reply = dispatch::handle(&mut state, clock, &job);
-            record_stats(shared, &reply);
-            replies.push((job.reply, reply));
+        let mut released = Vec::new();
+        for work in batch {
+            match work {
+                Work::Call(job) => {
+                    let reply = dispatch::handle(&mut state, clock, &job);
+                    record_stats(shared, &reply);
+                    replies.push((job.reply, reply));
+                }
+                Work::Agency(op) => released.push(op(&mut state, clock)),
+            }
         }
-        let commit = CommitJob { batch: state.take_pending(), replies };
+        let commit = CommitJob { batch: state.take_pending(), replies, released };
         if commits.send(commit).is_err() {
             return;
         }
@@ -235,12 +287,15 @@ fn commit_loop(store: &dyn Store, commits: Receiver<CommitJob>, shared: &Shared)
         {
             let mut stats = shared.stats.lock().expect("stats lock");
             stats.commits += 1;
-            let bucket =
-                BATCH_BUCKETS.iter().copied().find(|b| job.replies.len() <= *b).unwrap_or(usize::MAX);
+            let jobs = job.replies.len() + job.released.len();
+            let bucket = BATCH_BUCKETS.iter().copied().find(|b| jobs <= *b).unwrap_or(usize::MAX);
             *stats.batch_len_buckets.entry(bucket).or_default() += 1;
         }
         for (tx, reply) in job.replies {
             let _ = tx.send(reply);
+        }
+        for release in job.released {
+            release();
         }
     }
 }

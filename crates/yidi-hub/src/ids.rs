@@ -7,6 +7,7 @@ use yidi_domain::{DateTime, DivisionCode};
 pub const SEQ_MDTRT: &str = "mdtrt_id";
 pub const SEQ_SETL: &str = "setl_id";
 pub const SEQ_SIGN: &str = "sign_no";
+pub const SEQ_FILING: &str = "filing_id";
 
 /// The hub's sequences, restored from the store at start.
 #[derive(Clone, Debug, Default)]
@@ -42,6 +43,12 @@ impl Sequences {
     pub fn sign_no(&mut self, province: DivisionCode, now: DateTime) -> String {
         let d = now.date();
         format!("{province}{:04}{:02}{:02}{:012}", d.year(), d.month(), d.day(), self.take(SEQ_SIGN))
+    }
+
+    /// `filing_id` of a filing made through the agency API: `BA` + the agency's pooling region
+    /// (6) + a 12-digit hub-wide sequence.
+    pub fn filing_id(&mut self, region: &str) -> String {
+        format!("BA{region}{:012}", self.take(SEQ_FILING))
     }
 
     /// The moved sequences, for the next commit.

@@ -8,6 +8,7 @@
 //! (fail-stop): the durable state is always a prefix of whole batches and the next start reloads
 //! it, so nothing acknowledged is lost and nothing unacknowledged is half-present.
 
+mod agency;
 mod clock;
 mod dispatch;
 mod hub;
@@ -16,6 +17,11 @@ mod negate;
 mod state;
 mod tx;
 
+pub use agency::{
+    AGENCY_SCAN_ROWS_MAX, AgencyError, AgencyUser, EntitlementView, FieldProblem, FilingView, MonthView,
+    NewFiling, PACK_AUTHOR, PAGE_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Page, PersonDetail, PersonQuery,
+    PersonRow, PoolView, SettlementDetail, SettlementQuery, SettlementRow, Side, StateView, YearView,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use hub::{Hub, HubConfig, HubError, HubStats};
 

@@ -128,9 +128,49 @@ fn negate_details(value: &RawValue) -> Option<String> {
     Some(format!("[{}]", rows.join(",")))
 }
 
+/// Appends `key: value_json` to the text of a JSON object, keeping its fields in order and their
+/// values byte for byte (an ext node added to a stored settlement output, e.g. 2601's
+/// `yidi_revsinfo`). `None` if `object_json` is not an object.
+pub fn append_field(object_json: &str, key: &str, value_json: &str) -> Option<String> {
+    let top: Ordered = serde_json::from_str(object_json).ok()?;
+    let mut fields: Vec<(String, String)> =
+        top.0.into_iter().map(|(k, v)| (k, v.get().to_string())).collect();
+    fields.push((key.to_string(), value_json.to_string()));
+    Some(render(&fields))
+}
+
+/// Appends `key: value_json` to the `setlinfo` node of a stored settlement output (5203's
+/// `refd_setl_flag`); every other byte is kept.
+pub fn append_setlinfo_field(output_json: &str, key: &str, value_json: &str) -> Option<String> {
+    let top: Ordered = serde_json::from_str(output_json).ok()?;
+    let mut out = Vec::new();
+    for (k, v) in top.0 {
+        let text =
+            if k == "setlinfo" { append_field(v.get(), key, value_json)? } else { v.get().to_string() };
+        out.push((k, text));
+    }
+    Some(render(&out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn appends_fields_keeping_order_and_text() {
+        let out = r#"{"setlinfo":{"mdtrt_id":"1","medfee_sumamt":666.50},"setldetail":[]}"#;
+        let flagged = append_setlinfo_field(out, "refd_setl_flag", r#""1""#).unwrap();
+        assert_eq!(
+            flagged,
+            r#"{"setlinfo":{"mdtrt_id":"1","medfee_sumamt":666.50,"refd_setl_flag":"1"},"setldetail":[]}"#
+        );
+        let revs = append_field(out, "yidi_revsinfo", r#"{"revs_rslt":"1"}"#).unwrap();
+        assert_eq!(
+            revs,
+            r#"{"setlinfo":{"mdtrt_id":"1","medfee_sumamt":666.50},"setldetail":[],"yidi_revsinfo":{"revs_rslt":"1"}}"#
+        );
+        assert_eq!(append_field("[1]", "k", "1"), None);
+    }
 
     #[test]
     fn negates_amounts_keeps_ratio_and_order() {

@@ -4,13 +4,13 @@
 //! record, so memory and the next commit can never disagree. Handlers check everything first and
 //! mutate only once they know the transaction succeeds: a refusal changes nothing.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use yidi_domain::{Pack, PersonState};
+use yidi_domain::{DateTime, Pack, PersonState};
 use yidi_store::{
-    AnswerRecord, BlockedMsgid, CommitBatch, FeeLineRecord, SettlementRecord, SettlementStatus, SignRecord,
-    Snapshot, VisitRecord, VisitState,
+    AnswerRecord, BlockedMsgid, CommitBatch, FeeLineRecord, FilingRecord, SettlementRecord, SettlementStatus,
+    SignRecord, Snapshot, VisitRecord, VisitState,
 };
 
 use crate::ids::Sequences;
@@ -29,6 +29,9 @@ pub struct State {
     setl_by_visit: HashMap<String, Vec<String>>,
     /// (facility, settling or reversing msgid) → setl_id, for 2601.
     pub setl_by_msgid: HashMap<Key, String>,
+    /// Facility → (time, setl_id) of every settlement and every cancellation, so that a
+    /// reconciliation (3201/3202) reads only its period, never the whole hub.
+    setl_events: HashMap<String, BTreeSet<(DateTime, String)>>,
     /// Person states that differ from the pack's opening state.
     pub persons: HashMap<String, PersonState>,
     pub answers: HashMap<Key, AnswerRecord>,
@@ -40,11 +43,14 @@ pub struct State {
     /// Counter of `inf_refmsgid` (wraps at 10^8).
     pub refmsg_counter: u32,
     pending: CommitBatch,
+    /// Filing records laid over the pack, and the agency API's per-region indexes.
+    pub agency: crate::agency::AgencyState,
 }
 
 impl State {
     /// Rebuilds the working state from the durable snapshot.
     pub fn restore(pack: Arc<Pack>, s: Snapshot, node: u8) -> Result<State, String> {
+        let agency = crate::agency::AgencyState::restore(&pack, s.filings)?;
         let mut state = State {
             pack,
             node,
@@ -54,6 +60,7 @@ impl State {
             visits_by_person: HashMap::new(),
             setl_by_visit: HashMap::new(),
             setl_by_msgid: HashMap::new(),
+            setl_events: HashMap::new(),
             persons: s.person_states.into_iter().collect(),
             answers: HashMap::new(),
             blocked: HashSet::new(),
@@ -62,6 +69,7 @@ impl State {
             seq: Sequences::restore(&s.sequences),
             refmsg_counter: 0,
             pending: CommitBatch::default(),
+            agency,
         };
         for v in s.visits {
             state.index_visit_no(&v);
@@ -75,7 +83,9 @@ impl State {
             state.lines.entry(l.mdtrt_id.clone()).or_default().insert(l.feedetl_sn.clone(), l);
         }
         for st in s.settlements {
+            state.agency.index_settlement(&state.pack, &st);
             state.index_settlement(&st);
+            state.index_events(&st);
             state.setl_by_visit.entry(st.mdtrt_id.clone()).or_default().push(st.setl_id.clone());
             state.settlements.insert(st.setl_id.clone(), st);
         }
@@ -111,6 +121,33 @@ impl State {
         }
     }
 
+    /// Moves a settlement's events in the reconciliation index; call before storing `st`.
+    fn index_events(&mut self, st: &SettlementRecord) {
+        let times =
+            |r: &SettlementRecord| std::iter::once(r.setl_time).chain(r.reversal_time).collect::<Vec<_>>();
+        let old = self.settlements.get(&st.setl_id).map(times).unwrap_or_default();
+        let events = self.setl_events.entry(st.fixmedins_code.clone()).or_default();
+        for t in old {
+            events.remove(&(t, st.setl_id.clone()));
+        }
+        for t in times(st) {
+            events.insert((t, st.setl_id.clone()));
+        }
+    }
+
+    /// A facility's settlements settled or cancelled in `[from, until)`, by `setl_id`.
+    pub fn settlements_between(
+        &self,
+        facility: &str,
+        from: DateTime,
+        until: DateTime,
+    ) -> Vec<&SettlementRecord> {
+        let Some(events) = self.setl_events.get(facility) else { return Vec::new() };
+        let ids: BTreeSet<&str> =
+            events.range((from, String::new())..(until, String::new())).map(|(_, id)| id.as_str()).collect();
+        ids.into_iter().filter_map(|id| self.settlements.get(id)).collect()
+    }
+
     /// The records changed since the last call, for one commit.
     pub fn take_pending(&mut self) -> CommitBatch {
         let mut batch = std::mem::take(&mut self.pending);
@@ -129,8 +166,18 @@ impl State {
     }
 
     pub fn put_visit(&mut self, visit: VisitRecord) {
-        if !self.visits.contains_key(&visit.mdtrt_id) {
-            self.visits_by_person.entry(visit.psn_no.clone()).or_default().push(visit.mdtrt_id.clone());
+        match self.visits.get(&visit.mdtrt_id) {
+            None => {
+                self.visits_by_person.entry(visit.psn_no.clone()).or_default().push(visit.mdtrt_id.clone())
+            }
+            // A stay renumbered by 2403 frees its old `ipt_no`.
+            Some(old) if old.visit_no != visit.visit_no => {
+                let key = (old.fixmedins_code.clone(), old.visit_no.clone());
+                if self.open_visit_nos.get(&key) == Some(&visit.mdtrt_id) {
+                    self.open_visit_nos.remove(&key);
+                }
+            }
+            Some(_) => {}
         }
         self.index_visit_no(&visit);
         self.pending.visits.push(visit.clone());
@@ -143,7 +190,9 @@ impl State {
     }
 
     pub fn put_settlement(&mut self, st: SettlementRecord) {
+        self.agency.index_settlement(&self.pack, &st);
         self.index_settlement(&st);
+        self.index_events(&st);
         if !self.settlements.contains_key(&st.setl_id) {
             self.setl_by_visit.entry(st.mdtrt_id.clone()).or_default().push(st.setl_id.clone());
         }
@@ -151,12 +200,24 @@ impl State {
         self.settlements.insert(st.setl_id.clone(), st);
     }
 
+    /// A filing made or changed by an agency: the next settlement of its person sees it.
+    pub fn put_filing(&mut self, filing: FilingRecord) {
+        self.agency
+            .put_filing(&self.pack, filing.clone())
+            .expect("agency filings are checked before they are put");
+        self.pending.filings.push(filing);
+    }
+
+    /// The person's record as settlement reads it: the pack's, with agency filings applied.
+    pub fn person_record(&self, psn_no: &str) -> crate::agency::PersonRecordRef {
+        self.agency.person_ref(&self.pack, psn_no)
+    }
+
     pub fn put_answer(&mut self, answer: AnswerRecord) {
         self.pending.answers.push(answer.clone());
         self.answers.insert((answer.fixmedins_code.clone(), answer.msgid.clone()), answer);
     }
 
-    #[allow(dead_code)] // 2601 blocking lands with the reversal transaction
     pub fn put_blocked(&mut self, b: BlockedMsgid) {
         self.blocked.insert((b.fixmedins_code.clone(), b.msgid.clone()));
         self.pending.blocked.push(b);
@@ -172,6 +233,12 @@ impl State {
         self.lines.get(mdtrt_id).into_iter().flat_map(|m| m.values()).filter(|l| l.live)
     }
 
+    /// Every visit and stay of a person, on any facility.
+    pub fn visits_of<'a>(&'a self, psn_no: &str) -> impl Iterator<Item = &'a VisitRecord> + 'a {
+        let ids = self.visits_by_person.get(psn_no).map(Vec::as_slice).unwrap_or(&[]);
+        ids.iter().filter_map(|id| self.visits.get(id))
+    }
+
     /// Whether the person has a stay that is not settled or cancelled, anywhere on the hub.
     pub fn open_stay_of(&self, psn_no: &str) -> Option<&VisitRecord> {
         let ids = self.visits_by_person.get(psn_no).map(Vec::as_slice).unwrap_or(&[]);
@@ -179,6 +246,15 @@ impl State {
             v.kind == yidi_store::VisitKind::Inpatient
                 && matches!(v.state, VisitState::Open | VisitState::Discharged)
         })
+    }
+
+    /// Every settlement of a visit, live or cancelled.
+    pub fn settlements_of_visit<'a>(
+        &'a self,
+        mdtrt_id: &str,
+    ) -> impl Iterator<Item = &'a SettlementRecord> + 'a {
+        let ids = self.setl_by_visit.get(mdtrt_id).map(Vec::as_slice).unwrap_or(&[]);
+        ids.iter().filter_map(|id| self.settlements.get(id))
     }
 
     /// Live settlements of a visit.

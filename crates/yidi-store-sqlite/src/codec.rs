@@ -3,7 +3,7 @@
 
 use rusqlite::Row;
 use rusqlite::types::FromSql;
-use yidi_domain::{DateTime, Fen};
+use yidi_domain::{Date, DateTime, Fen};
 use yidi_store::{SettlementStatus, StoreError, StoreResult, VisitKind, VisitState};
 
 /// Maps a driver error to [`StoreError::Io`], naming the step that failed.
@@ -82,6 +82,17 @@ impl Cols<'_, '_> {
     }
     pub fn opt_time(&self, column: &str) -> StoreResult<Option<DateTime>> {
         Ok(self.get::<Option<i64>>(column)?.map(DateTime::from_epoch_secs))
+    }
+    /// A `YYYY-MM-DD` text column.
+    pub fn date(&self, column: &str) -> StoreResult<Date> {
+        let text = self.text(column)?;
+        Date::parse(&text).map_err(|e| self.corrupt(column, &e))
+    }
+    pub fn opt_date(&self, column: &str) -> StoreResult<Option<Date>> {
+        match self.opt_text(column)? {
+            None => Ok(None),
+            Some(text) => Date::parse(&text).map(Some).map_err(|e| self.corrupt(column, &e)),
+        }
     }
     pub fn u32(&self, column: &str) -> StoreResult<u32> {
         let v = self.int(column)?;

@@ -27,6 +27,7 @@
 //! - sequences are `INTEGER` (signed 64-bit): a value above `i64::MAX` fails the batch as
 //!   `Corrupt` rather than being stored wrong;
 //! - a pack is one row: its files as a JSON object (path → text) plus an FNV-1a 64 content hash.
+//! - a filing record (migration 2) keeps its dates as `YYYY-MM-DD` `TEXT`, as `filings.csv` does.
 //!
 //! No foreign key links visits, fee lines and settlements: the trait stores records as given and
 //! the hub keeps their rules; the only foreign keys hold a person's state rows together.

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use rusqlite::Connection;
 use yidi_domain::{PersonState, PoolAcc, Price, Qty, StateDelta, YearAcc};
 use yidi_store::{
-    AnswerRecord, BlockedMsgid, FeeLineRecord, SettlementRecord, SignRecord, Snapshot, StoreError,
-    StoreResult, VisitRecord,
+    AnswerRecord, BlockedMsgid, FeeLineRecord, FilingRecord, SettlementRecord, SignRecord, Snapshot,
+    StoreError, StoreResult, VisitRecord,
 };
 
 use crate::codec::{Cols, io};
@@ -36,6 +36,7 @@ pub(crate) fn snapshot(conn: &Connection) -> StoreResult<Snapshot> {
         })?
         .into_iter()
         .collect(),
+        filings: rows(conn, "filing", "SELECT * FROM filing ORDER BY filing_id", filing)?,
     })
 }
 
@@ -162,6 +163,22 @@ fn sign(c: &Cols<'_, '_>) -> StoreResult<SignRecord> {
         opter_no: c.text("opter_no")?,
         sign_in_time: c.time("sign_in_time_s")?,
         sign_out_time: c.opt_time("sign_out_time_s")?,
+    })
+}
+
+fn filing(c: &Cols<'_, '_>) -> StoreResult<FilingRecord> {
+    Ok(FilingRecord {
+        filing_id: c.text("filing_id")?,
+        psn_no: c.text("psn_no")?,
+        category: c.text("category")?,
+        mdtrtarea_admvs: c.text("mdtrtarea_admvs")?,
+        begndate: c.date("begndate")?,
+        enddate: c.opt_date("enddate")?,
+        filed_at: c.opt_time("filed_at_s")?,
+        cancelled_at: c.opt_time("cancelled_at_s")?,
+        created_by: c.text("created_by")?,
+        changed_by: c.text("changed_by")?,
+        changed_at: c.time("changed_at_s")?,
     })
 }
 

@@ -180,8 +180,27 @@ CREATE TABLE agency_token (
 ) STRICT;
 "#;
 
+/// Version 2: filings made or changed through the agency API. A row replaces the pack's filing
+/// with the same `filing_id`; dates are `YYYY-MM-DD` text, as in `filings.csv`.
+const V2: &str = r#"
+CREATE TABLE filing (
+    filing_id        TEXT NOT NULL PRIMARY KEY,
+    psn_no           TEXT NOT NULL,
+    category         TEXT NOT NULL,
+    mdtrtarea_admvs  TEXT NOT NULL,
+    begndate         TEXT NOT NULL CHECK (length(begndate) = 10),
+    enddate          TEXT CHECK (enddate IS NULL OR length(enddate) = 10),
+    filed_at_s       INTEGER,
+    cancelled_at_s   INTEGER,
+    created_by       TEXT NOT NULL,
+    changed_by       TEXT NOT NULL,
+    changed_at_s     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX filing_by_person ON filing (psn_no);
+"#;
+
 /// Every migration, in order; `MIGRATIONS.len()` is the schema version this build writes.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version a fully migrated database has.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

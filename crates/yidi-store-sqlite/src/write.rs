@@ -4,8 +4,8 @@
 use rusqlite::{OptionalExtension, Transaction, named_params};
 use yidi_domain::PersonState;
 use yidi_store::{
-    AnswerRecord, BlockedMsgid, CommitBatch, FeeLineRecord, SettlementRecord, SignRecord, StoreError,
-    StoreResult, VisitRecord,
+    AnswerRecord, BlockedMsgid, CommitBatch, FeeLineRecord, FilingRecord, SettlementRecord, SignRecord,
+    StoreError, StoreResult, VisitRecord,
 };
 
 use crate::codec::{Cols, io, kind_text, opt_secs, secs, sequence_value, state_text, status_text};
@@ -109,6 +109,17 @@ ON CONFLICT (sign_no) DO UPDATE SET
     fixmedins_code = excluded.fixmedins_code, opter_no = excluded.opter_no,
     sign_in_time_s = excluded.sign_in_time_s, sign_out_time_s = excluded.sign_out_time_s";
 
+const UPSERT_FILING: &str = "
+INSERT INTO filing (filing_id, psn_no, category, mdtrtarea_admvs, begndate, enddate, filed_at_s,
+                    cancelled_at_s, created_by, changed_by, changed_at_s)
+VALUES (:filing_id, :psn_no, :category, :mdtrtarea_admvs, :begndate, :enddate, :filed_at_s,
+        :cancelled_at_s, :created_by, :changed_by, :changed_at_s)
+ON CONFLICT (filing_id) DO UPDATE SET
+    psn_no = excluded.psn_no, category = excluded.category, mdtrtarea_admvs = excluded.mdtrtarea_admvs,
+    begndate = excluded.begndate, enddate = excluded.enddate, filed_at_s = excluded.filed_at_s,
+    cancelled_at_s = excluded.cancelled_at_s, created_by = excluded.created_by,
+    changed_by = excluded.changed_by, changed_at_s = excluded.changed_at_s";
+
 /// Keeps the larger value, so a sequence never moves backwards.
 const UPSERT_SEQUENCE: &str = "
 INSERT INTO id_sequence (name, next_value) VALUES (:name, :next_value)
@@ -136,6 +147,9 @@ pub(crate) fn write_batch(tx: &Transaction<'_>, batch: &CommitBatch) -> StoreRes
     }
     for sign in &batch.signs {
         write_sign(tx, sign)?;
+    }
+    for filing in &batch.filings {
+        write_filing(tx, filing)?;
     }
     for (name, value) in &batch.sequences {
         let next_value = sequence_value(name, *value)?;
@@ -339,5 +353,24 @@ fn write_sign(tx: &Transaction<'_>, s: &SignRecord) -> StoreResult<()> {
         ":sign_out_time_s": opt_secs(s.sign_out_time),
     })
     .map_err(io("write sign"))?;
+    Ok(())
+}
+
+fn write_filing(tx: &Transaction<'_>, f: &FilingRecord) -> StoreResult<()> {
+    let mut stmt = tx.prepare_cached(UPSERT_FILING).map_err(io("prepare filing"))?;
+    stmt.execute(named_params! {
+        ":filing_id": f.filing_id,
+        ":psn_no": f.psn_no,
+        ":category": f.category,
+        ":mdtrtarea_admvs": f.mdtrtarea_admvs,
+        ":begndate": f.begndate.to_string(),
+        ":enddate": f.enddate.map(|d| d.to_string()),
+        ":filed_at_s": opt_secs(f.filed_at),
+        ":cancelled_at_s": opt_secs(f.cancelled_at),
+        ":created_by": f.created_by,
+        ":changed_by": f.changed_by,
+        ":changed_at_s": secs(f.changed_at),
+    })
+    .map_err(io("write filing"))?;
     Ok(())
 }

@@ -65,6 +65,7 @@ suite!(
     save_pack_is_idempotent_and_latest_wins,
     credentials_round_trip,
     agency_tokens_round_trip,
+    filings_round_trip,
 );
 
 /// `run_all` is the entry point other backends may use; it must pass on one open function too.

@@ -54,6 +54,27 @@ fn open_is_idempotent() {
     assert_eq!(mode, "wal", "WAL mode is persistent in the file");
 }
 
+/// A file at schema version 1 (before filing records) is migrated to the current version on
+/// open, keeping its data, and then stores filings.
+#[test]
+fn version_1_file_is_migrated() {
+    let dir = ScratchDir::new("version_1_file_is_migrated");
+    let batch = outpatient_flow(1);
+    SqliteStore::open(&dir.db()).expect("create").commit(&batch).expect("commit");
+    {
+        // What a version-1 build left behind: no filing table, user_version 1.
+        let conn = raw(&dir);
+        conn.execute_batch("DROP TABLE filing; PRAGMA user_version = 1;").expect("downgrade");
+    }
+    let store = SqliteStore::open(&dir.db()).expect("migrating open");
+    assert_eq!(store.load().expect("load"), expected(&[&batch]));
+    let filings = CommitBatch { filings: rich_batch().filings, ..Default::default() };
+    store.commit(&filings).expect("filings after the migration");
+    assert_eq!(store.load().expect("load"), expected(&[&batch, &filings]));
+    let version: i64 = raw(&dir).query_row("PRAGMA user_version", [], |r| r.get(0)).expect("user_version");
+    assert_eq!(version, SCHEMA_VERSION);
+}
+
 /// A file written by a newer build is refused rather than misread.
 #[test]
 fn newer_schema_is_refused() {

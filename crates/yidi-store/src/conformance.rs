@@ -16,10 +16,10 @@ use std::collections::BTreeMap;
 
 use crate::{
     AgencyTokenRecord, AnswerRecord, BlockedMsgid, CommitBatch, CredentialRecord, FeeLineRecord,
-    SettlementRecord, SettlementStatus, SignRecord, Snapshot, Store, StoreError, VisitKind, VisitRecord,
-    VisitState,
+    FilingRecord, SettlementRecord, SettlementStatus, SignRecord, Snapshot, Store, StoreError, VisitKind,
+    VisitRecord, VisitState,
 };
-use yidi_domain::{DateTime, Fen, PersonState, Price, Qty, StateDelta, YearAcc, line_fen};
+use yidi_domain::{Date, DateTime, Fen, PersonState, Price, Qty, StateDelta, YearAcc, line_fen};
 
 /// Opens the named database of the backend under test (see the module doc).
 pub type Open<'a> = &'a dyn Fn(&str) -> Box<dyn Store>;
@@ -40,6 +40,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("save_pack_is_idempotent_and_latest_wins", save_pack_is_idempotent_and_latest_wins),
     ("credentials_round_trip", credentials_round_trip),
     ("agency_tokens_round_trip", agency_tokens_round_trip),
+    ("filings_round_trip", filings_round_trip),
 ];
 
 /// Runs every check in turn (each on databases named after it).
@@ -279,6 +280,36 @@ pub fn agency_tokens_round_trip(open: Open) {
     assert_eq!(store.agency_tokens().expect("agency_tokens"), vec![revoked, t2]);
 }
 
+/// Filing records read back exactly, ordered by `filing_id`; a later record for an id (a
+/// cancellation) replaces the earlier one, within a batch and across batches, and a reopened
+/// store still has them.
+pub fn filings_round_trip(open: Open) {
+    let created = filing("BA110000000000000001", "P1100000007", None);
+    let other = FilingRecord { created_by: "pack".into(), ..filing("F00000001", "P1", None) };
+    let first = CommitBatch { filings: vec![created.clone(), other], ..Default::default() };
+    let cancelled = FilingRecord {
+        cancelled_at: Some(at(3_600)),
+        changed_by: "医保局-苏州 02".into(),
+        changed_at: at(3_600),
+        ..created.clone()
+    };
+    let mut twice = CommitBatch::default();
+    twice.filings.push(FilingRecord { enddate: None, ..cancelled.clone() });
+    twice.filings.push(cancelled.clone());
+    {
+        let store = open("filings_round_trip");
+        store.commit(&first).expect("first filings");
+        assert_snapshot(&load(&*store), &expected(&[&first]), "after the first filings");
+        store.commit(&twice).expect("cancellation, twice in one batch");
+    }
+    let store = open("filings_round_trip");
+    let snapshot = load(&*store);
+    assert_snapshot(&snapshot, &expected(&[&first, &twice]), "after reopening");
+    let ids: Vec<&str> = snapshot.filings.iter().map(|f| f.filing_id.as_str()).collect();
+    assert_eq!(ids, ["BA110000000000000001", "F00000001"], "ordered by filing_id");
+    assert_eq!(snapshot.filings[0], cancelled, "the later record wins");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The model of the contract
 // ---------------------------------------------------------------------------------------------
@@ -293,6 +324,7 @@ pub fn expected(batches: &[&CommitBatch]) -> Snapshot {
     let mut answers = BTreeMap::new();
     let mut blocked = BTreeMap::new();
     let mut signs = BTreeMap::new();
+    let mut filings = BTreeMap::new();
     let mut snapshot = Snapshot::default();
     for batch in batches {
         for v in &batch.visits {
@@ -316,6 +348,9 @@ pub fn expected(batches: &[&CommitBatch]) -> Snapshot {
         for s in &batch.signs {
             signs.insert(s.sign_no.clone(), s.clone());
         }
+        for f in &batch.filings {
+            filings.insert(f.filing_id.clone(), f.clone());
+        }
         for (name, value) in &batch.sequences {
             let kept = snapshot.sequences.entry(name.clone()).or_insert(*value);
             *kept = (*kept).max(*value);
@@ -327,6 +362,7 @@ pub fn expected(batches: &[&CommitBatch]) -> Snapshot {
     snapshot.answers = answers.into_values().collect();
     snapshot.blocked = blocked.into_values().collect();
     snapshot.signs = signs.into_values().collect();
+    snapshot.filings = filings.into_values().collect();
     snapshot
 }
 
@@ -344,6 +380,7 @@ fn assert_snapshot(actual: &Snapshot, expected: &Snapshot, when: &str) {
     assert_eq!(actual.blocked, expected.blocked, "blocked msgids {when}");
     assert_eq!(actual.signs, expected.signs, "signs {when}");
     assert_eq!(actual.sequences, expected.sequences, "sequences {when}");
+    assert_eq!(actual.filings, expected.filings, "filings {when}");
     assert_eq!(actual, expected, "snapshot {when}");
 }
 
@@ -555,6 +592,16 @@ pub fn rich_batch() -> CommitBatch {
             },
         ],
         sequences: vec![("setl_id".into(), 42), ("zero".into(), 0), ("max".into(), i64::MAX as u64)],
+        filings: vec![
+            filing("F-RICH-2", "P-RICH-2", Some(at(-86_400))),
+            FilingRecord {
+                enddate: None,
+                filed_at: None,
+                created_by: "pack".into(),
+                changed_by: "".into(),
+                ..filing("F-RICH-1", "P-RICH-1", None)
+            },
+        ],
     }
 }
 
@@ -712,6 +759,12 @@ fn replacing_batch(first: &CommitBatch) -> CommitBatch {
         s.sign_out_time = Some(at(9));
     }
     batch.sequences = vec![("setl_id".into(), 43)];
+    for f in &mut batch.filings {
+        f.cancelled_at = Some(at(10));
+        f.enddate = Some(Date::parse("2030-12-31").expect("date"));
+        f.changed_by = "经办人 \"乙\"".into();
+        f.changed_at = at(10);
+    }
     batch
 }
 
@@ -733,6 +786,23 @@ fn credential(paasid: &str, n: u8) -> CredentialRecord {
         previous_until: Some(at(i64::from(n))),
         revoked: false,
         updated_at: at(0),
+    }
+}
+
+/// A filing made by an agency user at `at(0)`, optionally already cancelled.
+fn filing(filing_id: &str, psn_no: &str, cancelled_at: Option<DateTime>) -> FilingRecord {
+    FilingRecord {
+        filing_id: filing_id.into(),
+        psn_no: psn_no.into(),
+        category: "other_temporary".into(),
+        mdtrtarea_admvs: "310000".into(),
+        begndate: Date::parse("2025-03-02").expect("date"),
+        enddate: Some(Date::parse("2025-09-01").expect("date")),
+        filed_at: Some(at(0)),
+        cancelled_at,
+        created_by: "医保局-北京 01".into(),
+        changed_by: "医保局-北京 01".into(),
+        changed_at: at(0),
     }
 }
 

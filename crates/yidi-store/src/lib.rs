@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 pub mod conformance;
 
-use yidi_domain::{DateTime, Fen, PersonState, Price, Qty, StateDelta};
+use yidi_domain::{Date, DateTime, Fen, PersonState, Price, Qty, StateDelta};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -155,6 +155,29 @@ pub struct SignRecord {
     pub sign_out_time: Option<DateTime>,
 }
 
+/// A filing made or changed through the agency API, keyed by `filing_id`. It carries the pack's
+/// filing columns (`filings.csv`) as text and dates, plus who changed it and when; the hub lays
+/// these records over the pack's filings (same `filing_id` replaces) at start and on change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilingRecord {
+    pub filing_id: String,
+    pub psn_no: String,
+    /// The category code of `filings.csv` (`retired_resettled`, `other_temporary`, …).
+    pub category: String,
+    /// Province, city or `000000` (whole country, temporary categories only).
+    pub mdtrtarea_admvs: String,
+    pub begndate: Date,
+    pub enddate: Option<Date>,
+    pub filed_at: Option<DateTime>,
+    pub cancelled_at: Option<DateTime>,
+    /// The agency user (token name) that created the filing; `pack` for a pack filing changed
+    /// through the API.
+    pub created_by: String,
+    /// The agency user of the latest change.
+    pub changed_by: String,
+    pub changed_at: DateTime,
+}
+
 /// Everything one group commit writes. Records with an existing key replace the stored one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CommitBatch {
@@ -168,6 +191,8 @@ pub struct CommitBatch {
     pub signs: Vec<SignRecord>,
     /// Identifier sequences after the batch (name → next value); never move backwards.
     pub sequences: Vec<(String, u64)>,
+    /// Filings made or changed through the agency API.
+    pub filings: Vec<FilingRecord>,
 }
 
 impl CommitBatch {
@@ -184,6 +209,7 @@ impl CommitBatch {
         self.blocked.extend(other.blocked);
         self.signs.extend(other.signs);
         self.sequences.extend(other.sequences);
+        self.filings.extend(other.filings);
     }
 }
 
@@ -198,6 +224,7 @@ pub struct Snapshot {
     pub blocked: Vec<BlockedMsgid>,
     pub signs: Vec<SignRecord>,
     pub sequences: BTreeMap<String, u64>,
+    pub filings: Vec<FilingRecord>,
 }
 
 /// A facility's gateway credential. The token is stored encrypted by the caller.

@@ -15,9 +15,9 @@ use super::settle::{self, Request};
 use super::{Ctx, TxResult, check_insutype, err, ok, own_visit, person};
 use crate::state::State;
 
-const INPATIENT_MED_TYPES: [&str; 4] = ["21", "22", "24", "28"];
+pub(super) const INPATIENT_MED_TYPES: [&str; 4] = ["21", "22", "24", "28"];
 
-fn stay<'s>(
+pub(super) fn stay<'s>(
     state: &'s State,
     ctx: &Ctx<'_>,
     mdtrt_id: &str,
@@ -96,7 +96,7 @@ pub fn admit(state: &mut State, ctx: &Ctx<'_>, i: &In2401) -> TxResult {
     }))
 }
 
-fn main_diagnosis(d: &[yidi_protocol::inputs::DiseInfo]) -> Option<String> {
+pub(super) fn main_diagnosis(d: &[yidi_protocol::inputs::DiseInfo]) -> Option<String> {
     d.iter().find(|x| x.maindiag_flag == Some(true)).or(d.first()).map(|x| x.diag_code.clone())
 }
 

@@ -6,8 +6,13 @@
 mod fees;
 mod info;
 mod inpatient;
+mod lookup;
 mod outpatient;
+mod query;
+mod recon;
+mod reversal;
 mod settle;
+mod stay;
 
 use yidi_domain::DateTime;
 use yidi_protocol::envelope::Envelope;
@@ -73,11 +78,15 @@ pub fn run(state: &mut State, env: &Envelope, input: TxInput, now: DateTime) -> 
         TxInput::Tx2303(i) => inpatient::settle(state, &ctx, &i, false),
         TxInput::Tx2304(i) => inpatient::settle(state, &ctx, &i.setl, true),
         TxInput::Tx2305(i) => inpatient::reverse(state, &ctx, &i),
-        other => Err(err(
-            yidi_protocol::errors::UNKNOWN_INFNO,
-            "infno",
-            format!("交易 {} 暂未开通，请联系结算中心", other.infno()),
-        )),
+        TxInput::Tx2302(i) => stay::withdraw_fees(state, &ctx, &i),
+        TxInput::Tx2403(i) => stay::change_admission(state, &ctx, &i),
+        TxInput::Tx2601(i) => reversal::reverse_call(state, &ctx, &i),
+        TxInput::Tx1201(i) => lookup::facilities(state, &i),
+        TxInput::Tx2001(i) => lookup::treatment_check(state, &ctx, &i),
+        TxInput::Tx5203(i) => query::settlement_info(state, &ctx, &i),
+        TxInput::Tx5204(i) => query::fee_lines(state, &ctx, &i),
+        TxInput::Tx3201(i) => recon::totals(state, &ctx, &i),
+        TxInput::Tx3202(i) => recon::details(state, &ctx, &i),
     };
     match result {
         Ok(answer) => Outcome::Ok(answer),

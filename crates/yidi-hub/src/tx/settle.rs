@@ -112,9 +112,9 @@ pub fn settle(state: &mut State, ctx: &Ctx<'_>, req: Request) -> TxResult {
     }
     let claim = claim_of(ctx, &req)?;
     let pack = state.pack.clone();
+    let person = state.person_record(&req.visit.psn_no);
     let person_state = state.person_state(&req.visit.psn_no);
-    let ctx_engine =
-        Context { refdata: &pack.refdata, person: pack.persons.get(&req.visit.psn_no), state: &person_state };
+    let ctx_engine = Context { refdata: &pack.refdata, person: person.get(), state: &person_state };
     let s = adjudicate(&ctx_engine, &claim).map_err(|r| refusal(&r, req.path))?;
     check_split(&s, &req)?;
     let warn_msg = warning(&s);
