@@ -51,6 +51,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         (None, None, None, true) => Credentials::Demo,
         _ => bail!("请给出 --paasid --token --fixmedins-code，或用 --demo / give credentials or --demo"),
     };
+    if let Some(key) = args.sm2_key.as_deref().filter(|k| !k.is_file()) {
+        bail!("SM2 密钥文件不存在：{} / no such key file", key.display());
+    }
     let other = args.other_paasid.clone().zip(args.other_token.clone());
     let config = Config { url: args.url.clone(), credentials, other, profile, sm2_key: args.sm2_key.clone() };
     println!("一致性检查 / conformance: {} profile “{}”", config.url, config.profile.name);

@@ -3,13 +3,13 @@
 //! refund line (2301), discharge, pre-settlement and settlement to the fen, queries, every refused
 //! move on the way, then 2305, 2405, 2302 and 2404, leaving the stay cancelled.
 
-use super::inputs::{self, AdmitReq, FeeLine, SettleReq};
-use super::outpatient::{entitled, judged, split_of};
+use super::inputs::{self, AdmitReq, AmountForm, FeeLine, SettleReq};
+use super::outpatient::{Kind, entitled, judged, split_of};
 use super::outpatient_moves::same_settlement;
 use super::{Abort, Run, Step, expect_ok, expect_refusal, text_at};
 use crate::client::Party;
 use crate::json::Json;
-use crate::profile::{InpatientProfile, PersonProfile};
+use crate::profile::{InpatientProfile, Item, PersonProfile};
 use crate::report::{Mismatch, Verdict};
 use crate::time;
 
@@ -194,21 +194,11 @@ fn fees(run: &mut Run<'_, '_>, s: &mut Stay<'_>) -> Step<()> {
             .enumerate()
             .map(|(n, item)| (FeeLine::of_item(item, format!("L{}", n + 1), &s.begntime), None))
             .collect();
-    let extra = FeeLine { cnt: "1".into(), ..FeeLine::of_item(&s.ip.items[0], "LX".into(), &s.begntime) };
-    let extra = FeeLine { amount_fen: crate::money::line_fen("1", &extra.pric).expect("a price"), ..extra };
+    let one = Item { cnt: "1".into(), ..s.ip.items[0].clone() };
+    let extra = FeeLine::of_item(&one, "LX".into(), &s.begntime);
     lines.push((extra.clone(), None));
     let x = run.call(&party, "2301", inputs::stay_fees(&s.psn(), &s.mdtrt_id, &lines));
-    let rows = expect_ok(&x).map(|o| o.get("result").map_or(Vec::new(), |r| r.rows().to_vec()));
-    let rows = run.step(
-        "in.2301_upload",
-        rows.and_then(|rows| {
-            if rows.len() == lines.len() {
-                Ok(rows)
-            } else {
-                Err(Mismatch::new(format!("{} result rows", lines.len()), rows.len().to_string()))
-            }
-        }),
-    )?;
+    let rows = run.step("in.2301_upload", super::result_rows(&x, lines.len()))?;
     run.line_rows("2301", &rows);
     s.lines = lines;
     let refund = (extra.refund("LR".into(), "-1"), Some(extra.feedetl_sn.clone()));
@@ -241,11 +231,11 @@ fn discharged(run: &mut Run<'_, '_>, s: &mut Stay<'_>) -> Step<()> {
 /// 2303 and 2304, both to the fen.
 fn settle(run: &mut Run<'_, '_>, s: &mut Stay<'_>) -> Step<()> {
     let party = s.party.clone();
-    let x = run.call(&party, "2303", inputs::pre_settle(&s.settle_req(), false));
-    let pre = judged(run, "in.2303_pre_settle", &x, &s.ip.expected, true)?;
+    let x = run.call(&party, "2303", inputs::pre_settle(&s.settle_req(), AmountForm::Number));
+    let pre = judged(run, "in.2303_pre_settle", &x, &s.ip.expected, Kind::PreSettlement)?;
     let msgid = run.client.next_msgid();
     let x = run.call_as(&party, "2304", &msgid, inputs::settle(&s.settle_req(), &split_of(&pre), "ZF1"));
-    let output = judged(run, "in.2304_settle", &x, &s.ip.expected, false)?;
+    let output = judged(run, "in.2304_settle", &x, &s.ip.expected, Kind::Settlement)?;
     let setl_id = output.at("setlinfo.setl_id").and_then(Json::text).unwrap_or("").to_string();
     run.remember(&party, &output, &msgid, false);
     (s.setl_id, s.output) = (setl_id, output);

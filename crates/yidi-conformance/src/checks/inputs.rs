@@ -132,12 +132,23 @@ pub struct SettleReq<'a> {
     pub acct_used_flag: &'a str,
 }
 
-/// 2206/2303 `data` (with `chrg_bchno` for outpatient); `medfee_sumamt` as a number, or as a
-/// decimal string when `amount_as_string`.
-pub fn pre_settle(r: &SettleReq<'_>, amount_as_string: bool) -> Value {
+/// How an amount is written: a JSON number (`666.50`) or a decimal string (`"666.50"`); both are
+/// accepted (§2.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AmountForm {
+    Number,
+    Text,
+}
+
+/// 2206/2303 `data` (with `chrg_bchno` for outpatient), `medfee_sumamt` written as `form`.
+pub fn pre_settle(r: &SettleReq<'_>, form: AmountForm) -> Value {
     let medfee = fmt_fen(r.medfee_fen);
+    let medfee = match form {
+        AmountForm::Number => num(&medfee),
+        AmountForm::Text => json!(medfee),
+    };
     let mut data = json!({"psn_no": r.person.psn_no, "mdtrt_cert_type": CERT_TYPE, "mdtrt_cert_no": r.person.certno,
-        "med_type": r.med_type, "medfee_sumamt": if amount_as_string { json!(medfee) } else { num(&medfee) },
+        "med_type": r.med_type, "medfee_sumamt": medfee,
         "psn_setlway": "01", "mdtrt_id": r.mdtrt_id, "acct_used_flag": r.acct_used_flag,
         "insutype": r.person.insutype});
     if let Some(b) = r.chrg_bchno {
@@ -151,7 +162,7 @@ pub fn pre_settle(r: &SettleReq<'_>, amount_as_string: bool) -> Value {
 /// 2207/2304 `data`: the pre-settlement fields plus the four split amounts as answered by the
 /// pre-settlement (`split`, exact text) and an invoice number.
 pub fn settle(r: &SettleReq<'_>, split: &[(String, String)], invono: &str) -> Value {
-    let mut v = pre_settle(r, false);
+    let mut v = pre_settle(r, AmountForm::Number);
     for (field, amount) in split {
         v["data"][field] = num(amount);
     }

@@ -207,6 +207,16 @@ pub fn text_at(output: &Json, path: &str, what: &str) -> Result<String, Mismatch
     })
 }
 
+/// The rows of a fee upload's `result[]`, one per line sent.
+pub fn result_rows(x: &Exchange, lines_sent: usize) -> Result<Vec<Json>, Mismatch> {
+    let out = expect_ok(x)?;
+    let rows = out.get("result").map_or(Vec::new(), |r| r.rows().to_vec());
+    if rows.len() == lines_sent {
+        return Ok(rows);
+    }
+    Err(Mismatch::new(format!("{}: {lines_sent} result rows", x.what), rows.len().to_string()))
+}
+
 /// Fails with the first problem list that is not empty.
 pub fn no_problems(expected: &str, problems: Vec<String>) -> Check {
     if problems.is_empty() {

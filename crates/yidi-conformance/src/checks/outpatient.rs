@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::inputs::{self, FeeLine, SettleReq};
+use super::inputs::{self, AmountForm, FeeLine, SettleReq};
 use super::{Abort, Run, Step, expect_ok, expect_refusal, no_problems, outpatient_moves, recon, text_at};
 use crate::client::{CALL_SERVICE, Exchange, Party, body_text};
 use crate::json::Json;
@@ -245,17 +245,7 @@ fn upload(run: &mut Run<'_, '_>, v: &mut Visit<'_>, k: usize) -> Step<()> {
         "2204",
         inputs::outpatient_fees(&v.person.psn_no, &v.mdtrt_id, &batch.chrg_bchno, &lines),
     );
-    let rows = expect_ok(&x).map(|o| o.get("result").map_or(Vec::new(), |r| r.rows().to_vec()));
-    let rows = run.step(
-        &format!("out.2204_upload.{}", k + 1),
-        rows.and_then(|rows| {
-            if rows.len() == lines.len() {
-                Ok(rows)
-            } else {
-                Err(Mismatch::new(format!("{} result rows", lines.len()), rows.len().to_string()))
-            }
-        }),
-    )?;
+    let rows = run.step(&format!("out.2204_upload.{}", k + 1), super::result_rows(&x, lines.len()))?;
     run.line_rows("2204", &rows);
     let total_fen = lines.iter().map(|l| l.amount_fen).sum();
     v.batches.push(BatchState {
@@ -273,10 +263,20 @@ fn upload(run: &mut Run<'_, '_>, v: &mut Visit<'_>, k: usize) -> Step<()> {
 /// Fields a pre-settlement leaves null (§6 2206): nothing is recorded, nothing is cleared.
 const PRE_SETTLEMENT_NULLS: [&str; 5] = ["setl_id", "setl_time", "medins_setl_id", "clr_optins", "clr_way"];
 
+/// Which answer [`judged`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// 2206/2303: computed, not recorded.
+    PreSettlement,
+    /// 2207/2304: recorded, with a `setl_id`.
+    Settlement,
+}
+
 /// Judges a (pre-)settlement answer as check `id`: an answer that is not a success stops the
 /// flow; wrong figures fail the check, and the flow goes on with the answer as given so the
 /// later checks still run. A settlement without a `setl_id` stops the flow too.
-pub fn judged(run: &mut Run<'_, '_>, id: &str, x: &Exchange, expected: &Expected, pre: bool) -> Step<Json> {
+pub fn judged(run: &mut Run<'_, '_>, id: &str, x: &Exchange, expected: &Expected, kind: Kind) -> Step<Json> {
+    let pre = kind == Kind::PreSettlement;
     let out = match run.settlement_output(x) {
         Ok(out) => out,
         Err(m) => return run.step(id, Err(m)),
@@ -316,8 +316,8 @@ pub fn split_of(out: &Json) -> Vec<(String, String)> {
 fn settle(run: &mut Run<'_, '_>, v: &mut Visit<'_>, k: usize) -> Step<()> {
     let party = v.party.clone();
     let expected = &v.op.batch[k].expected;
-    let x = run.call(&party, "2206", inputs::pre_settle(&v.req(&v.batches[k]), false));
-    let pre = judged(run, &format!("out.2206_pre_settle.{}", k + 1), &x, expected, true)?;
+    let x = run.call(&party, "2206", inputs::pre_settle(&v.req(&v.batches[k]), AmountForm::Number));
+    let pre = judged(run, &format!("out.2206_pre_settle.{}", k + 1), &x, expected, Kind::PreSettlement)?;
     let split = split_of(&pre);
     let body = inputs::settle(&v.req(&v.batches[k]), &split, &format!("FP{}", k + 1));
     let (msgid, x) = if k == 0 {
@@ -330,7 +330,7 @@ fn settle(run: &mut Run<'_, '_>, v: &mut Visit<'_>, k: usize) -> Step<()> {
         let msgid = run.client.next_msgid();
         (msgid.clone(), run.call_as(&party, "2207", &msgid, body.clone()))
     };
-    let output = judged(run, &format!("out.2207_settle.{}", k + 1), &x, expected, false)?;
+    let output = judged(run, &format!("out.2207_settle.{}", k + 1), &x, expected, Kind::Settlement)?;
     let setl_id = output.at("setlinfo.setl_id").and_then(Json::text).unwrap_or("").to_string();
     run.remember(&party, &output, &msgid, false);
     let b = &mut v.batches[k];
@@ -347,7 +347,8 @@ fn first_batch_extras(run: &mut Run<'_, '_>, v: &Visit<'_>, pre: &Json, split: &
     let party = v.party.clone();
     let b = &v.batches[0];
     let msgid = run.client.next_msgid();
-    let mut envelope = run.client.envelope(&party, "2206", &msgid, inputs::pre_settle(&v.req(b), true));
+    let mut envelope =
+        run.client.envelope(&party, "2206", &msgid, inputs::pre_settle(&v.req(b), AmountForm::Text));
     envelope.as_object_mut().expect("an envelope is an object").remove("infno");
     let x =
         run.send(&party, super::transport::PRE_SETTLE_ALIAS, "2206 on its alias path, no infno", &envelope);

@@ -3,7 +3,7 @@
 //! move of §5 on a settled batch and on a cancelled visit, and the 2601 pair (reinstate a 2208,
 //! then reverse the 2207).
 
-use super::inputs::{self, FeeLine};
+use super::inputs::{self, AmountForm, FeeLine};
 use super::outpatient::Visit;
 use super::{Run, Step, expect_ok, expect_refusal, recon};
 use crate::client::Exchange;
@@ -127,7 +127,7 @@ fn refused_moves(run: &mut Run<'_, '_>, v: &Visit<'_>) {
             inputs::outpatient_fees(&psn, &id, &b.chrg_bchno, &[extra]),
         ),
         ("refuse.out.2205_settled_batch", "2205", inputs::withdraw_batch(&psn, &id, &b.chrg_bchno)),
-        ("refuse.out.2206_settled_batch", "2206", inputs::pre_settle(&v.req(b), false)),
+        ("refuse.out.2206_settled_batch", "2206", inputs::pre_settle(&v.req(b), AmountForm::Number)),
         ("refuse.out.2207_settled_batch", "2207", inputs::settle(&v.req(b), &[], "FP8")),
         (
             "refuse.out.2203_with_settlement",
