@@ -87,6 +87,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             );
         }
         println!("Yidi 已启动 / listening on http://{}（{} 个机构凭据）", ready.addr, ready.credentials);
+        println!("经办机构接口文档 / agency API docs: http://{}/api/docs", ready.addr);
     })?;
     println!("已停止 / stopped");
     Ok(ExitCode::SUCCESS)

@@ -449,37 +449,13 @@ fn filing_changes_the_next_settlement() {
     let refused = settle(&mut w, person, &fac, &mdtrt_1, total_1);
     assert_eq!(refused["err_code"], "filing_required", "{refused}");
 
-    // Problems are all listed; another region cannot file for this person.
     let today = clock.now().date();
-    let bad = json!({"category": "long_stay", "mdtrtarea_admvs": "310104", "begndate": today.to_string(),
-                     "enddate": today.add_days(-1).to_string(), "note": 1});
-    let v = w.post(&format!("/api/agency/persons/{psn_no}/filings"), Some(&tokens.beijing), &bad).expect(400);
-    assert_eq!(v["problems"].as_array().unwrap().len(), 1, "unknown field first: {v}");
-    let bad = json!({"category": "long_stay", "mdtrtarea_admvs": "310104", "begndate": today.to_string(),
-                     "enddate": today.add_days(-1).to_string()});
-    let v = w.post(&format!("/api/agency/persons/{psn_no}/filings"), Some(&tokens.beijing), &bad).expect(400);
-    let fields: Vec<&str> =
-        v["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
-    assert_eq!(fields, ["category", "enddate"], "{v}");
-    let county =
-        json!({"category": "other_temporary", "mdtrtarea_admvs": "310104", "begndate": today.to_string()});
-    let v =
-        w.post(&format!("/api/agency/persons/{psn_no}/filings"), Some(&tokens.beijing), &county).expect(400);
-    assert!(v["problems"][0]["message"].as_str().unwrap().contains("县级"), "{v}");
-    let country =
-        json!({"category": "posted_worker", "mdtrtarea_admvs": "000000", "begndate": today.to_string()});
-    let v =
-        w.post(&format!("/api/agency/persons/{psn_no}/filings"), Some(&tokens.beijing), &country).expect(400);
-    assert!(v["problems"][0]["message"].as_str().unwrap().contains("临时外出"), "{v}");
+    bad_filings_are_refused(&w, &tokens, &psn_no, today);
     let good = json!({"category": "other_temporary", "mdtrtarea_admvs": SHANGHAI, "begndate": today.to_string(),
                       "enddate": today.add_days(90).to_string()});
-    let v =
-        w.post(&format!("/api/agency/persons/{psn_no}/filings"), Some(&tokens.shanghai), &good).expect(404);
-    assert_eq!(v["code"], "person_not_found");
-
     let filed_at = clock.now();
-    let filing =
-        w.post(&format!("/api/agency/persons/{psn_no}/filings"), Some(&tokens.beijing), &good).expect(200);
+    let path = format!("/api/agency/persons/{psn_no}/filings");
+    let filing = w.post(&path, Some(&tokens.beijing), &good).expect(200);
     let filing_id = filing["filing_id"].as_str().unwrap().to_string();
     assert!(filing_id.starts_with("BA110000"), "{filing}");
     assert_eq!(filing["origin"], "agency");
@@ -527,6 +503,34 @@ fn filing_changes_the_next_settlement() {
     assert!(kept["cancelled_at"].is_string(), "{kept}");
     let again = w.get(&format!("/api/agency/settlements/{setl_1}"), Some(&tokens.shanghai)).expect(200);
     assert_eq!(again["settlement"]["setl_id"], setl_1.as_str());
+}
+
+/// Every problem of a filing is listed; a county area and a nationwide long-term filing are
+/// refused as the pack loader refuses them; another region cannot file for the person.
+fn bad_filings_are_refused(w: &World, tokens: &Tokens, psn_no: &str, today: yidi_domain::Date) {
+    let bad = json!({"category": "long_stay", "mdtrtarea_admvs": "310104", "begndate": today.to_string(),
+                     "enddate": today.add_days(-1).to_string(), "note": 1});
+    let path = format!("/api/agency/persons/{psn_no}/filings");
+    let v = w.post(&path, Some(&tokens.beijing), &bad).expect(400);
+    assert_eq!(v["problems"].as_array().unwrap().len(), 1, "unknown field first: {v}");
+    let bad = json!({"category": "long_stay", "mdtrtarea_admvs": "310104", "begndate": today.to_string(),
+                     "enddate": today.add_days(-1).to_string()});
+    let v = w.post(&path, Some(&tokens.beijing), &bad).expect(400);
+    let fields: Vec<&str> =
+        v["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["category", "enddate"], "{v}");
+    let county =
+        json!({"category": "other_temporary", "mdtrtarea_admvs": "310104", "begndate": today.to_string()});
+    let v = w.post(&path, Some(&tokens.beijing), &county).expect(400);
+    assert!(v["problems"][0]["message"].as_str().unwrap().contains("县级"), "{v}");
+    let country =
+        json!({"category": "posted_worker", "mdtrtarea_admvs": "000000", "begndate": today.to_string()});
+    let v = w.post(&path, Some(&tokens.beijing), &country).expect(400);
+    assert!(v["problems"][0]["message"].as_str().unwrap().contains("临时外出"), "{v}");
+    let good = json!({"category": "other_temporary", "mdtrtarea_admvs": SHANGHAI, "begndate": today.to_string(),
+                      "enddate": today.add_days(90).to_string()});
+    let v = w.post(&path, Some(&tokens.shanghai), &good).expect(404);
+    assert_eq!(v["code"], "person_not_found");
 }
 
 /// Cancelling: by the insured region only (another gets 404), once (then 409), and visible on the

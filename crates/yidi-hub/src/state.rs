@@ -20,6 +20,8 @@ type Key = (String, String);
 pub struct State {
     pub pack: Arc<Pack>,
     pub node: u8,
+    /// Identity number → `psn_no`, built once from the pack.
+    certno_index: HashMap<String, String>,
     pub visits: HashMap<String, VisitRecord>,
     /// Lines per visit, by `feedetl_sn`.
     pub lines: HashMap<String, BTreeMap<String, FeeLineRecord>>,
@@ -51,9 +53,15 @@ impl State {
     /// Rebuilds the working state from the durable snapshot.
     pub fn restore(pack: Arc<Pack>, s: Snapshot, node: u8) -> Result<State, String> {
         let agency = crate::agency::AgencyState::restore(&pack, s.filings)?;
+        let certno_index = pack
+            .persons
+            .values()
+            .map(|r| (r.person.certno.as_str().to_string(), r.person.psn_no.clone()))
+            .collect();
         let mut state = State {
             pack,
             node,
+            certno_index,
             visits: HashMap::new(),
             lines: HashMap::new(),
             settlements: HashMap::new(),
@@ -209,6 +217,11 @@ impl State {
     }
 
     /// The person's record as settlement reads it: the pack's, with agency filings applied.
+    /// The person holding an identity number (1101 keys persons by it).
+    pub fn psn_no_by_certno(&self, certno: &yidi_domain::CertNo) -> Option<String> {
+        self.certno_index.get(certno.as_str()).cloned()
+    }
+
     pub fn person_record(&self, psn_no: &str) -> crate::agency::PersonRecordRef {
         self.agency.person_ref(&self.pack, psn_no)
     }

@@ -51,12 +51,10 @@ pub fn person_info(state: &mut State, ctx: &Ctx<'_>, i: &In1101) -> TxResult {
     };
     let certno_text = certno_text.ok_or_else(|| unknown("电子凭证和社保卡需同时提供身份证号 certno"))?;
     let certno = CertNo::parse(certno_text).map_err(|e| unknown(&e.to_string()))?;
-    let record = state
-        .pack
-        .persons
-        .values()
-        .find(|r| r.person.certno == certno)
-        .ok_or_else(|| unknown("该身份证号无参保记录"))?;
+    let psn_no = state.psn_no_by_certno(&certno).ok_or_else(|| unknown("该身份证号无参保记录"))?;
+    // Read through the agency overlay, so filings made through the agency API show at once.
+    let handle = state.person_record(&psn_no);
+    let record = handle.get().ok_or_else(|| unknown("该身份证号无参保记录"))?;
     if let Some(name) = &i.psn_name
         && name != &record.person.name
     {
