@@ -1,6 +1,7 @@
-//! `yidi facility credentials issue|rotate|revoke CODE` (also `yidi facility add|rotate|revoke`)
-//! and `yidi agency add NAME --admdvs CODE`: tokens are printed once and stored sealed (facility)
-//! or hashed (agency).
+//! `yidi facility credentials issue|rotate|revoke CODE` (also `yidi facility add|rotate|revoke`),
+//! `yidi facility sm2-key CODE --public-key FILE [--required]` and `yidi agency add NAME --admdvs
+//! CODE`: tokens are printed once and stored sealed (facility) or hashed (agency); an SM2 public
+//! key is stored as given, since it is public.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,6 +10,8 @@ use anyhow::Context;
 use clap::Subcommand;
 use yidi_domain::{DivisionCode, FacilityCode};
 use yidi_http::credentials::{self, Issued};
+use yidi_http::limits::CREDENTIALS_REFRESH_SECS;
+use yidi_http::sm2;
 use yidi_store::Store;
 
 use crate::db;
@@ -32,6 +35,24 @@ enum FacilityCommand {
     Rotate(Target),
     /// 同 credentials revoke / same as `credentials revoke`
     Revoke(Target),
+    /// 登记机构 SM2 公钥（报文签名 cainfo）/ register the facility's SM2 public key (body signature)
+    #[command(name = "sm2-key")]
+    Sm2Key(Sm2KeyArgs),
+}
+
+#[derive(clap::Args)]
+struct Sm2KeyArgs {
+    /// 定点机构编码（须已签发凭据）/ facility code (fixmedins_code), with an issued credential
+    code: String,
+    /// 公钥文件：未压缩点的十六进制（04 开头 130 位，可含空白）/ key file: hex of the uncompressed point (04 + X + Y, 130 digits)
+    #[arg(long, value_name = "FILE")]
+    public_key: PathBuf,
+    /// 要求每个请求都带有效 SM2 签名 / every request must carry a valid SM2 signature
+    #[arg(long)]
+    required: bool,
+    /// 数据库文件 / database file
+    #[arg(long, default_value = "yidi.db")]
+    db: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -66,6 +87,7 @@ enum Action {
 pub fn run_facility(args: &FacilityArgs) -> anyhow::Result<ExitCode> {
     let (action, target) =
         match &args.command {
+            FacilityCommand::Sm2Key(key) => return run_sm2_key(key),
             FacilityCommand::Credentials { action: CredentialAction::Issue(t) } | FacilityCommand::Add(t) => {
                 (Action::Issue, t)
             }
@@ -95,6 +117,28 @@ pub fn run_facility(args: &FacilityArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Registers the key on the facility's credential; a running server picks it up on its next
+/// credential refresh.
+fn run_sm2_key(args: &Sm2KeyArgs) -> anyhow::Result<ExitCode> {
+    let code = FacilityCode::parse(&args.code).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let text = std::fs::read_to_string(&args.public_key)
+        .with_context(|| format!("无法读取公钥文件 {}", args.public_key.display()))?;
+    let public_key = sm2::parse_public_key_hex(&text)
+        .with_context(|| format!("公钥文件 {} 格式不对", args.public_key.display()))?;
+    let store = db::open_store(&args.db)?;
+    let paasid = credentials::set_sm2_key(store.as_ref(), &code, &public_key, args.required, db::now())?;
+    let mode = if args.required {
+        "必须签名 / required: unsigned requests are refused"
+    } else {
+        "签名可选 / optional: signatures are verified when sent"
+    };
+    println!("已登记 SM2 公钥 / SM2 key registered: {paasid}（{mode}）");
+    println!(
+        "运行中的服务 {CREDENTIALS_REFRESH_SECS} 秒内生效 / a running server applies it within {CREDENTIALS_REFRESH_SECS} s"
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -39,6 +39,9 @@ pub struct Args {
     /// 令牌加密密钥文件（默认为数据库旁的 DB.key，不存在则创建）/ key file (default DB.key, created if missing)
     #[arg(long)]
     secret_key_file: Option<PathBuf>,
+    /// 每个机构每秒请求上限，超出答 429；0 为不限（压测用）/ requests per second per facility, 429 beyond; 0 = off
+    #[arg(long, value_name = "N", default_value_t = yidi_http::limits::RATE_LIMIT_PER_SEC)]
+    rate_limit: u32,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -77,7 +80,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         print_demo_credentials(&pack);
     }
     yidi_http::init_logging();
-    let config = ServeConfig { listen: args.listen, demo_mode: args.demo, hub: HubConfig::default() };
+    let config = ServeConfig {
+        listen: args.listen,
+        demo_mode: args.demo,
+        rate_limit_per_sec: args.rate_limit,
+        hub: HubConfig::default(),
+    };
     yidi_http::run(config, store, Arc::new(pack), key, |ready| {
         if !ready.unreadable.is_empty() {
             eprintln!(

@@ -19,6 +19,7 @@ use crate::limits::{
     TIMESTAMP_SKEW_SECS_MAX,
 };
 use crate::nonces::{NonceMemory, NonceOutcome};
+use crate::sm2::Sm2Policy;
 
 pub const HEADER_PAASID: &str = "x-tif-paasid";
 pub const HEADER_TIMESTAMP: &str = "x-tif-timestamp";
@@ -75,6 +76,8 @@ impl Refusal {
 pub struct Authenticated {
     pub paasid: String,
     pub fixmedins_code: String,
+    /// The facility's registered SM2 key: the body's signature is checked once it is read.
+    pub sm2: Option<Arc<Sm2Policy>>,
 }
 
 /// How authentication behaves for this process.
@@ -157,6 +160,7 @@ impl Authenticator {
             NonceOutcome::Fresh => Ok(Authenticated {
                 paasid: paasid.to_string(),
                 fixmedins_code: credential.fixmedins_code.clone(),
+                sm2: credential.sm2.clone(),
             }),
             NonceOutcome::Replay => Err(Refusal::new(
                 401,

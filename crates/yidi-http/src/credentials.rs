@@ -8,12 +8,14 @@
 //! credential equal to one is refused.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use yidi_domain::{DateTime, DivisionCode, FacilityCode};
 use yidi_store::{AgencyTokenRecord, CredentialRecord, Store, StoreError};
 
 use crate::crypto::{self, CryptoError, SecretKey};
 use crate::limits::ROTATION_GRACE_SECS;
+use crate::sm2::{Sm2Error, Sm2Policy};
 
 /// Longest agency name accepted by `yidi agency add`.
 pub const AGENCY_NAME_CHARS_MAX: usize = 100;
@@ -34,6 +36,8 @@ pub enum CredentialError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Sm2(#[from] Sm2Error),
 }
 
 /// The gateway account of a facility: `yidi_` + its code (§3.2).
@@ -58,12 +62,14 @@ pub fn issue(
     now: DateTime,
 ) -> Result<Issued, CredentialError> {
     let paasid = paasid_of(code);
-    if let Some(existing) = find(store, &paasid)?
-        && !existing.revoked
-    {
+    let existing = find(store, &paasid)?;
+    if existing.as_ref().is_some_and(|e| !e.revoked) {
         return Err(CredentialError::AlreadyIssued(code.to_string()));
     }
     let token = fresh_token(code)?;
+    // A registered SM2 key belongs to the facility, not to the token: it survives re-issuing.
+    let (sm2_public_key, sm2_required) =
+        existing.map_or((None, false), |e| (e.sm2_public_key, e.sm2_required));
     store.put_credential(&CredentialRecord {
         paasid: paasid.clone(),
         fixmedins_code: code.to_string(),
@@ -72,6 +78,8 @@ pub fn issue(
         previous_until: None,
         revoked: false,
         updated_at: now,
+        sm2_public_key,
+        sm2_required,
     })?;
     Ok(Issued { paasid, token, previous_until: None })
 }
@@ -103,6 +111,8 @@ pub fn rotate(
         previous_until: Some(previous_until),
         revoked: false,
         updated_at: now,
+        sm2_public_key: existing.sm2_public_key,
+        sm2_required: existing.sm2_required,
     })?;
     Ok(Issued { paasid, token, previous_until: Some(previous_until) })
 }
@@ -120,6 +130,33 @@ pub fn revoke(store: &dyn Store, code: &FacilityCode, now: DateTime) -> Result<S
         previous_sealed: None,
         previous_until: None,
         revoked: true,
+        updated_at: now,
+        ..existing
+    })?;
+    Ok(paasid)
+}
+
+/// Registers (or replaces) a facility's SM2 public key (§3.3, 65-byte uncompressed point);
+/// with `required`, every request must carry a valid signature. The facility needs a live
+/// credential: the key is kept on it. Returns the paasid.
+pub fn set_sm2_key(
+    store: &dyn Store,
+    code: &FacilityCode,
+    public_key: &[u8],
+    required: bool,
+    now: DateTime,
+) -> Result<String, CredentialError> {
+    Sm2Policy::new(public_key, required)?;
+    let paasid = paasid_of(code);
+    let Some(existing) = find(store, &paasid)? else {
+        return Err(CredentialError::NotIssued(code.to_string()));
+    };
+    if existing.revoked {
+        return Err(CredentialError::Revoked(code.to_string()));
+    }
+    store.put_credential(&CredentialRecord {
+        sm2_public_key: Some(public_key.to_vec()),
+        sm2_required: required,
         updated_at: now,
         ..existing
     })?;
@@ -201,6 +238,8 @@ impl Token {
 pub struct FacilityCredential {
     pub fixmedins_code: String,
     pub revoked: bool,
+    /// The registered SM2 key, when there is one (§3.3).
+    pub sm2: Option<Arc<Sm2Policy>>,
     current: Token,
     previous: Option<(Token, DateTime)>,
 }
@@ -211,6 +250,7 @@ impl std::fmt::Debug for FacilityCredential {
         f.debug_struct("FacilityCredential")
             .field("fixmedins_code", &self.fixmedins_code)
             .field("revoked", &self.revoked)
+            .field("sm2", &self.sm2)
             .finish_non_exhaustive()
     }
 }
@@ -239,11 +279,27 @@ pub struct CredentialBook {
 
 impl CredentialBook {
     /// Opens the stored credentials; those the key cannot open are left out and their paasids
-    /// returned, so the caller can say which facilities cannot sign in.
+    /// returned, so the caller can say which facilities cannot sign in. A stored SM2 key that
+    /// is not a valid point leaves its credential out too: failing closed, since skipping the
+    /// check would accept unsigned bodies from a facility that asked for signatures.
     pub fn open(records: &[CredentialRecord], key: &SecretKey) -> (CredentialBook, Vec<String>) {
         let mut book = CredentialBook::default();
         let mut unreadable = Vec::new();
         for r in records {
+            let sm2 = match (&r.sm2_public_key, r.sm2_required) {
+                (Some(public_key), required) => match Sm2Policy::new(public_key, required) {
+                    Ok(policy) => Some(Arc::new(policy)),
+                    Err(_) => {
+                        unreadable.push(r.paasid.clone());
+                        continue;
+                    }
+                },
+                (None, false) => None,
+                (None, true) => {
+                    unreadable.push(r.paasid.clone());
+                    continue;
+                }
+            };
             let current = match crypto::open_token(key, &r.paasid, &r.token_sealed) {
                 Ok(token) => Token::new(&r.fixmedins_code, token),
                 Err(_) if r.revoked => Token { value: String::new(), is_demo: false },
@@ -261,6 +317,7 @@ impl CredentialBook {
             let credential = FacilityCredential {
                 fixmedins_code: r.fixmedins_code.clone(),
                 revoked: r.revoked,
+                sm2,
                 current,
                 previous,
             };
@@ -277,6 +334,7 @@ impl CredentialBook {
             self.by_paasid.entry(paasid_of(code)).or_insert_with(|| FacilityCredential {
                 fixmedins_code: code.to_string(),
                 revoked: false,
+                sm2: None,
                 current: token,
                 previous: None,
             });

@@ -1,5 +1,6 @@
-//! The answers the HTTP edge gives itself (401, 403, 413, 503): full response envelopes, like
-//! the hub's, so a client reads every answer the same way (`protocol.md` §4.1).
+//! The answers the HTTP edge gives itself (401, 403, 404, 405, 413, 429, 503, and 200 for an SM2
+//! refusal): full response envelopes, like the hub's, so a client reads every answer the same
+//! way (`protocol.md` §4.1).
 //!
 //! Edge answers carry node `00` in `inf_refmsgid` and their own counter: the hub's nodes are
 //! numbered from 01, so the two never hand out the same reference.

@@ -2,9 +2,11 @@
 //!
 //! Key design decision: the edge decides whether a request may reach the hub, and nothing
 //! else. It authenticates the `x-tif-*` headers before reading a byte of the body, checks the
-//! facility's validity window, reads at most 1 MiB, and hands the raw body to
+//! facility's validity window and its request rate, reads at most 1 MiB, verifies the SM2 body
+//! signature of a facility that registered a key, and hands the raw body to
 //! [`yidi_hub::Hub::call`]; every refusal it gives itself is a full national envelope with a
-//! non-200 status, meaning "not processed, nothing changed". Tokens are held sealed
+//! non-200 status, meaning "not processed, nothing changed" (except an SM2 refusal: HTTP 200
+//! `auth_failed`, since the message was read, §3.4; it changes nothing either). Tokens are held sealed
 //! (AES-256-GCM) in the store and decrypted only in this process's memory. Only this crate
 //! knows axum; the CLI calls [`run`].
 
@@ -17,7 +19,9 @@ mod edge;
 pub mod limits;
 mod metrics;
 mod nonces;
+pub mod rate;
 pub mod server;
+pub mod sm2;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,6 +47,8 @@ pub struct ServeConfig {
     /// `--demo`: every pack facility gets its fixed demo credential, and only then are demo
     /// credentials accepted.
     pub demo_mode: bool,
+    /// Requests per second per facility (`limits::RATE_LIMIT_PER_SEC` by default; 0 = off).
+    pub rate_limit_per_sec: u32,
     pub hub: HubConfig,
 }
 
@@ -96,7 +102,11 @@ pub fn run(
         let hub = Arc::new(Hub::start(config.hub.clone(), store, pack.clone(), clock.clone())?);
         let agency = AgencyApi::new(hub.clone(), agency_source)?;
         let facilities = FacilityWindows::from_pack(&pack);
-        let app = Arc::new(App::new(hub, book, facilities, clock, config.demo_mode).with_agency(agency));
+        let app = Arc::new(
+            App::new(hub, book, facilities, clock, config.demo_mode)
+                .with_rate_limit(config.rate_limit_per_sec)
+                .with_agency(agency),
+        );
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| ServeError::Bind { addr: config.listen, source })?;

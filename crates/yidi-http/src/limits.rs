@@ -49,8 +49,15 @@ pub const SHUTDOWN_DRAIN_SECS_MAX: u64 = 30;
 /// sending odd values cannot grow the metrics without bound.
 pub const METRICS_INFNO_LABELS_MAX: usize = 64;
 
-/// `Retry-After` on a 503 from the edge (nonce memory full).
+/// `Retry-After` on a 503 (nonce memory full) or a 429 (rate limit) from the edge.
 pub const RETRY_AFTER_SECS: u32 = 1;
+
+/// Requests per second one facility may send (`protocol.md` §2.3); past it the edge answers 429
+/// `rate_limited` without reading the body. A facility may burst up to this many at once, then
+/// sustain this rate (a token bucket holding one second's worth, see `rate.rs`). `yidi serve
+/// --rate-limit N` overrides it for benchmarking; 0 turns the limit off. Buckets exist only for
+/// authenticated facilities, so their number is bounded by the credentials held.
+pub const RATE_LIMIT_PER_SEC: u32 = 1_000;
 
 /// Largest body of an agency API request other than a pack upload (a filing is a few hundred
 /// bytes).
@@ -73,3 +80,6 @@ const _: () = assert!(RESTART_GUARD_SECS >= TIMESTAMP_SKEW_SECS_MAX);
 const _: () = assert!(PAASID_LEN_MAX >= "yidi_".len() + 12);
 const _: () = assert!(AGENCY_BODY_BYTES_MAX <= BODY_BYTES_MAX);
 const _: () = assert!(PACK_UPLOAD_BYTES_MAX >= BODY_BYTES_MAX);
+// A 429 asks the client to wait long enough for the bucket to hold a request again.
+const _: () = assert!(RETRY_AFTER_SECS >= 1);
+const _: () = assert!(RATE_LIMIT_PER_SEC > 0);

@@ -1,10 +1,13 @@
 //! The axum server: the national-interface routes, the call pipeline (authenticate, check the
-//! facility's validity, read the body, hand it to the hub), one log line per request, `/health`,
-//! `/metrics`, and graceful shutdown.
+//! facility's validity and rate, read the body, check its SM2 signature, hand it to the hub), one
+//! log line per request, `/health`, `/metrics`, envelopes for unknown paths and methods, and
+//! graceful shutdown.
 //!
-//! Authentication looks only at headers, so a refused request's body is never read; the body is
-//! then read frame by frame up to [`BODY_BYTES_MAX`], and a declared `Content-Length` above it is
-//! refused before reading anything.
+//! Authentication and the rate limit look only at headers, so a refused request's body is never
+//! read; the body is then read frame by frame up to [`BODY_BYTES_MAX`], and a declared
+//! `Content-Length` above it is refused before reading anything. Only a facility with a
+//! registered SM2 key has its envelope parsed here (the hub parses every envelope again on its
+//! sequencer): the common path pays nothing for SM2.
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -14,12 +17,13 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::{Body, HttpBody};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use yidi_domain::DateTime;
 use yidi_hub::{Clock, Hub, HubStats, Reply};
-use yidi_protocol::errors::{BAD_ENVELOPE, TOO_LARGE};
+use yidi_protocol::envelope::parse_envelope;
+use yidi_protocol::errors::{BAD_ENVELOPE, RATE_LIMITED, TOO_LARGE};
 
 use crate::agency::{self, AgencyApi};
 use crate::api_docs;
@@ -29,8 +33,12 @@ use crate::auth::{
 };
 use crate::credentials::{CredentialBook, CredentialSource};
 use crate::edge::EdgeAnswers;
-use crate::limits::{BODY_BYTES_MAX, CREDENTIALS_REFRESH_SECS, SHUTDOWN_DRAIN_SECS_MAX};
+use crate::limits::{
+    BODY_BYTES_MAX, CREDENTIALS_REFRESH_SECS, RATE_LIMIT_PER_SEC, RETRY_AFTER_SECS, SHUTDOWN_DRAIN_SECS_MAX,
+};
 use crate::metrics::HttpMetrics;
+use crate::rate::RateLimiter;
+use crate::sm2::{self, Sm2Policy};
 
 /// The `callService` paths, dispatching on the envelope's `infno` (`protocol.md` §2).
 pub const CALL_SERVICE_PATHS: [&str; 3] = [
@@ -51,6 +59,10 @@ const JSON_UTF8: &str = "application/json; charset=utf-8";
 const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// Longest `msgid` written to the log (C(30) on the wire).
 const LOGGED_MSGID_CHARS_MAX: usize = 30;
+/// Longest request path echoed into a 404/405 `err_msg` or the log.
+const SHOWN_PATH_CHARS_MAX: usize = 100;
+/// Longest request method echoed likewise (an extension method may be any token).
+const SHOWN_METHOD_CHARS_MAX: usize = 16;
 
 /// What authenticated calls are handed to: the hub in production.
 pub trait Dispatch: Send + Sync + 'static {
@@ -88,6 +100,8 @@ pub struct App<D> {
     pub auth: Authenticator,
     pub facilities: FacilityWindows,
     pub clock: Arc<dyn Clock>,
+    /// Requests per second per facility (§2.3); see [`App::with_rate_limit`].
+    pub rate: RateLimiter,
     demo_mode: bool,
     metrics: Arc<HttpMetrics>,
     edge: EdgeAnswers,
@@ -111,6 +125,7 @@ impl<D: Dispatch> App<D> {
             auth: Authenticator::new(AuthConfig { demo_mode, started_unix }, book),
             facilities,
             clock,
+            rate: RateLimiter::new(RATE_LIMIT_PER_SEC),
             demo_mode,
             metrics: Arc::new(HttpMetrics::default()),
             edge: EdgeAnswers::default(),
@@ -129,10 +144,18 @@ impl<D: Dispatch> App<D> {
     pub fn agency(&self) -> Option<&Arc<AgencyApi>> {
         self.agency.as_ref()
     }
+
+    /// Replaces the per-facility limit of [`RATE_LIMIT_PER_SEC`] (`yidi serve --rate-limit N`,
+    /// for benchmarking); 0 turns it off.
+    pub fn with_rate_limit(mut self, per_sec: u32) -> App<D> {
+        self.rate = RateLimiter::new(per_sec);
+        self
+    }
 }
 
 /// The routes: the national interface (POST), `/health` and `/metrics` (GET), the API docs
-/// (`/api/openapi.json`, `/api/docs`) and, when configured, the agency API.
+/// (`/api/openapi.json`, `/api/docs`) and, when configured, the agency API. Any other path is
+/// 404 and a known path with another method 405, each a full envelope (`bad_envelope`).
 pub fn router<D: Dispatch>(app: Arc<App<D>>) -> Router {
     let agency = app.agency.clone();
     let mut router = Router::new();
@@ -145,12 +168,43 @@ pub fn router<D: Dispatch>(app: Arc<App<D>>) -> Router {
     let router = router
         .route("/health", get(health::<D>))
         .route("/metrics", get(metrics::<D>))
-        .with_state(app)
+        .with_state(app.clone())
         .merge(api_docs::routes());
-    match agency {
+    let router = match agency {
         Some(api) => router.merge(agency::routes(api)),
         None => router,
-    }
+    };
+    let not_found_app = app.clone();
+    // Set last: it reaches only the routes that exist when it is called.
+    router
+        .fallback(move |method: Method, uri: Uri| {
+            let app = not_found_app.clone();
+            async move { no_route(&app, StatusCode::NOT_FOUND, &method, &uri) }
+        })
+        .method_not_allowed_fallback(move |method: Method, uri: Uri| {
+            let app = app.clone();
+            async move { no_route(&app, StatusCode::METHOD_NOT_ALLOWED, &method, &uri) }
+        })
+}
+
+/// The envelope for a path no route serves (404) or a method its route does not take (405).
+fn no_route<D: Dispatch>(app: &App<D>, status: StatusCode, method: &Method, uri: &Uri) -> Response {
+    let path = loggable(uri.path(), SHOWN_PATH_CHARS_MAX);
+    let method = loggable(method.as_str(), SHOWN_METHOD_CHARS_MAX);
+    let (at, reason) = if status == StatusCode::METHOD_NOT_ALLOWED {
+        (
+            "method",
+            format!("接口地址 {path} 不接受 {method} 请求：可用的方法见响应头 Allow（国家接口一律用 POST）"),
+        )
+    } else {
+        ("path", format!("接口地址 {path} 不存在：国家接口请 POST 到 /fsi/api/callService"))
+    };
+    let refusal =
+        Refusal { status: status.as_u16(), err_code: BAD_ENVELOPE, at, reason, retry_after_secs: None };
+    let now = app.clock.now_millis();
+    app.metrics.record_edge_refusal(BAD_ENVELOPE);
+    tracing::info!(method = %method, path = %path, status = status.as_u16(), "no such route");
+    reply_response(app.edge.refusal(&refusal, None, now, now))
 }
 
 fn national<D: Dispatch>(path_infno: Option<&'static str>) -> MethodRouter<Arc<App<D>>> {
@@ -183,8 +237,8 @@ async fn call_service<D: Dispatch>(
     reply_response(reply)
 }
 
-/// Authenticate, check validity, read the body, call the hub; the facility is returned for the
-/// log line once known.
+/// Authenticate, check validity and rate, read the body, check its SM2 signature, call the hub;
+/// the facility is returned for the log line once known.
 async fn answer<D: Dispatch>(
     app: &App<D>,
     headers: &HeaderMap,
@@ -212,12 +266,55 @@ async fn answer<D: Dispatch>(
     if let Err(refusal) = app.facilities.check(&facility, today) {
         return refuse(refusal, Some(facility));
     }
+    if !app.rate.admit(&facility, received_ms) {
+        return refuse(rate_limited(&facility, app.rate.per_sec()), Some(facility));
+    }
     let bytes = match read_body(headers, body).await {
         Ok(bytes) => bytes,
         Err(refusal) => return refuse(refusal, Some(facility)),
     };
+    if let Some(policy) = &who.sm2
+        && let Err(reply) = check_sm2(app, policy, &bytes, path_infno, &facility, received_ms)
+    {
+        return (reply, Some(facility));
+    }
     let reply = app.dispatch.call(&facility, path_infno, &bytes).await;
     (reply, Some(facility))
+}
+
+/// 429 `rate_limited` (§2.3): not processed; resend after `Retry-After` with the same `msgid`.
+fn rate_limited(facility: &str, per_sec: u32) -> Refusal {
+    Refusal {
+        status: 429,
+        err_code: RATE_LIMITED,
+        at: HEADER_PAASID,
+        reason: format!(
+            "机构 {facility} 的请求超过每秒 {per_sec} 次上限，本次未处理：请 {RETRY_AFTER_SECS} 秒后用同一 msgid 重发"
+        ),
+        retry_after_secs: Some(RETRY_AFTER_SECS),
+    }
+}
+
+/// The SM2 body signature of a facility with a registered key (§3.3). A body that is not a valid
+/// envelope passes on: the hub refuses it with the same parser, so nothing is skipped.
+fn check_sm2<D: Dispatch>(
+    app: &App<D>,
+    policy: &Sm2Policy,
+    body: &[u8],
+    path_infno: Option<&str>,
+    facility: &str,
+    received_ms: i64,
+) -> Result<(), Reply> {
+    let Ok(envelope) = parse_envelope(body, path_infno) else { return Ok(()) };
+    let refusal = match sm2::check(policy, &envelope) {
+        Ok(()) => return Ok(()),
+        Err(refusal) => refusal,
+    };
+    app.metrics.record_edge_refusal(refusal.err_code);
+    let mut reply = app.edge.refusal(&refusal, Some(facility), received_ms, app.clock.now_millis());
+    reply.infno = envelope.infno;
+    reply.msgid = envelope.msgid;
+    Err(reply)
 }
 
 /// A header's value as text; a non-ASCII value becomes `""`, which auth refuses as malformed.

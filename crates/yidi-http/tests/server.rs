@@ -15,6 +15,7 @@ use yidi_domain::FacilityCode;
 use yidi_http::auth::FacilityWindows;
 use yidi_http::credentials::CredentialBook;
 use yidi_http::crypto;
+use yidi_http::limits::RATE_LIMIT_PER_SEC;
 use yidi_http::server::{App, Dispatch, serve_until};
 use yidi_hub::{Clock, Hub, HubConfig, HubStats, Reply, SystemClock};
 use yidi_store_sqlite::SqliteStore;
@@ -50,11 +51,17 @@ impl TestServer<Hub> {
 
 impl<D: Dispatch> TestServer<D> {
     fn with(dispatch: Arc<D>) -> TestServer<D> {
+        TestServer::with_rate_limit(dispatch, RATE_LIMIT_PER_SEC)
+    }
+
+    /// Serves `dispatch` admitting `per_sec` requests a second per facility.
+    fn with_rate_limit(dispatch: Arc<D>, per_sec: u32) -> TestServer<D> {
         let (pack, codes) = demo_pack();
         let mut book = CredentialBook::default();
         book.add_demo(&codes);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let app = Arc::new(App::new(dispatch.clone(), book, FacilityWindows::from_pack(&pack), clock, true));
+        let windows = FacilityWindows::from_pack(&pack);
+        let app = Arc::new(App::new(dispatch.clone(), book, windows, clock, true).with_rate_limit(per_sec));
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -225,6 +232,57 @@ fn refusals_are_envelopes_and_reach_nothing() {
     assert!(again.json()["err_msg"].as_str().unwrap().starts_with("[x-tif-nonce]"));
     let stats = server.dispatch.stats();
     assert_eq!(stats.commits, 1, "only the one accepted sign-in reached the hub: {stats:?}");
+}
+
+/// Past its burst a facility gets 429 `rate_limited` with `Retry-After: 1`, before its body is
+/// read, and the hub sees nothing; another facility keeps its own budget.
+#[test]
+fn rate_limited_requests_reach_nothing() {
+    let (pack, codes) = demo_pack();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let hub = Hub::start(HubConfig::default(), store, Arc::new(pack), clock).unwrap();
+    let server = TestServer::with_rate_limit(Arc::new(hub), 2);
+    for msgid in ["L1", "L2"] {
+        let answer =
+            http(server.addr, "POST", "/fsi/api/callService", &server.signed(), &server.sign_in(msgid));
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let limited = http(server.addr, "POST", "/fsi/api/callService", &server.signed(), &server.sign_in("L3"));
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert_eq!(limited.header("retry-after"), Some("1"));
+    let v = limited.json();
+    assert_eq!((v["infcode"].as_i64(), v["err_code"].as_str()), (Some(-1), Some("rate_limited")));
+    assert!(v["err_msg"].as_str().unwrap().starts_with("[x-tif-paasid]"), "{}", limited.body);
+    assert_eq!(server.dispatch.stats().commits, 2, "the limited sign-in was not processed");
+    let other = signed_headers(codes[1].as_str(), &crypto::demo_facility_token(codes[1].as_str()));
+    let answer = http(server.addr, "POST", "/fsi/api/callService", &other, b"{}");
+    assert_eq!((answer.status, answer.json()["err_code"].as_str()), (200, Some("bad_envelope")));
+}
+
+/// A path no route serves is 404, a method its route does not take 405 (with `Allow`): both
+/// full envelopes with `bad_envelope` and a Chinese reason.
+#[test]
+fn unknown_paths_and_methods_are_envelopes() {
+    let server = TestServer::start();
+    for (method, path, status, at) in [
+        ("POST", "/fsi/api/noSuchService", 404, "[path]"),
+        ("GET", "/", 404, "[path]"),
+        ("GET", "/fsi/api/callService", 405, "[method]"),
+        ("PUT", "/metrics", 405, "[method]"),
+    ] {
+        let answer = http(server.addr, method, path, &[], b"");
+        assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);
+        assert_eq!(answer.header("content-type"), Some("application/json; charset=utf-8"));
+        let v = answer.json();
+        assert_eq!((v["infcode"].as_i64(), v["err_code"].as_str()), (Some(-1), Some("bad_envelope")));
+        let err_msg = v["err_msg"].as_str().unwrap();
+        assert!(err_msg.starts_with(at) && err_msg.contains("接口地址"), "{err_msg}");
+        assert!(v["output"].is_null());
+        if status == 405 {
+            assert!(answer.header("allow").is_some(), "{method} {path}");
+        }
+    }
 }
 
 /// Bodies over 1 MiB get 413 `too_large`, whether declared by Content-Length or streamed; 1 MiB

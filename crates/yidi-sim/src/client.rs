@@ -122,7 +122,11 @@ impl Terminal {
         let answer = sender.send_request(request).await.map_err(|_| Failure::Transport)?;
         let status = answer.status().as_u16();
         let collected = Limited::new(answer.into_body(), ANSWER_BYTES_MAX).collect().await.map_err(|e| {
-            if e.is::<http_body_util::LengthLimitError>() { Failure::AnswerTooLarge } else { Failure::Transport }
+            if e.is::<http_body_util::LengthLimitError>() {
+                Failure::AnswerTooLarge
+            } else {
+                Failure::Transport
+            }
         })?;
         Ok((status, collected.to_bytes()))
     }

@@ -62,10 +62,7 @@ impl Flow<'_> {
         for request in self.writer.fees(&mdtrt_id) {
             self.call(request).await?;
         }
-        let split = match self.plan.spec.pre_settle {
-            true => Some(self.pre_settle(&mdtrt_id).await?),
-            false => None,
-        };
+        let split = if self.plan.spec.pre_settle { Some(self.pre_settle(&mdtrt_id).await?) } else { None };
         let setl_id = self.settle(&mdtrt_id, split.as_ref()).await?;
         if self.plan.spec.cancel {
             self.call(self.writer.cancel(&mdtrt_id, &setl_id)).await?;

@@ -31,7 +31,7 @@ pub use answer::judge;
 pub use client::{BadUrl, Endpoint};
 pub use flow::REPLAY_MISMATCH;
 pub use rng::Rng;
-pub use run::{CLIENT_BACKLOG, Credentials, RunConfig, SimError, UNFINISHED, run};
+pub use run::{CLIENT_BACKLOG, Credentials, NOT_STARTED, RunConfig, SimError, UNFINISHED, run};
 pub use stats::{Histogram, Latency, Mode, Stats, Summary};
 pub use traffic::{FlowPlan, FlowSpec, Generator, Line, Mix, plan};
 pub use wire::{

@@ -59,8 +59,14 @@ pub const IN_FLIGHT_MAX: usize = 100_000;
 /// How long one request may take before it counts as the error `timeout`.
 pub const REQUEST_TIMEOUT_SECS: u64 = 30;
 
-/// After the duration, how long flows already started may take to finish.
+/// After the duration, how long flows already due may still start (open loop) or finish
+/// (closed loop).
 pub const DRAIN_SECS_MAX: u64 = 30;
+
+/// After the drain, how long flows already running may take to finish. A flow is never cut
+/// off between requests while there is time, so a run leaves no stay admitted and unsettled
+/// (which would refuse that patient's next admission, `visit_state`, in a later run).
+pub const FINISH_SECS_MAX: u64 = 60;
 
 /// Largest answer body read; the hub's biggest answers (2301 of 1 000 lines) are far smaller.
 pub const ANSWER_BYTES_MAX: usize = 4 << 20;
@@ -75,9 +81,8 @@ const _: () = assert!(OUTPATIENT_LINES_MAX <= HUB_2204_LINES_MAX);
 const _: () = assert!(INPATIENT_LINES_MIN >= 1 && INPATIENT_LINES_MIN <= INPATIENT_LINES_MAX);
 // An inpatient flow: sign-in, admission, the 2301 calls, discharge, pre-settlement,
 // settlement, its retry.
-const _: () = assert!(
-    (6 + INPATIENT_LINES_MAX.div_ceil(INPATIENT_LINES_PER_CALL_MAX)) as u64 <= STEPS_PER_FLOW_MAX
-);
+const _: () =
+    assert!((6 + INPATIENT_LINES_MAX.div_ceil(INPATIENT_LINES_PER_CALL_MAX)) as u64 <= STEPS_PER_FLOW_MAX);
 // `msgid` = facility code + run tag + request number.
 const _: () = assert!(FACILITY_CODE_LEN + RUN_TAG_DIGITS + MSGID_SEQ_DIGITS <= MSGID_LEN_MAX);
 const _: () = assert!(RUN_TAG_MAX as u64 == 10u64.pow(RUN_TAG_DIGITS as u32) - 1);

@@ -3,7 +3,7 @@
 //! whatever the answers: latency under a given load), a progress line, and the summary.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,9 @@ use tokio::task::JoinSet;
 
 use crate::client::{BadUrl, Endpoint, Terminal};
 use crate::flow::run_flow;
-use crate::limits::{CONCURRENCY_MAX, DRAIN_SECS_MAX, DURATION_SECS_MAX, IN_FLIGHT_MAX, RATE_MAX, RUN_TAG_MAX};
+use crate::limits::{
+    CONCURRENCY_MAX, DRAIN_SECS_MAX, DURATION_SECS_MAX, FINISH_SECS_MAX, IN_FLIGHT_MAX, RATE_MAX, RUN_TAG_MAX,
+};
 use crate::stats::{Mode, RunFacts, Stats, Summary};
 use crate::traffic::{FlowSpec, Generator, Mix};
 use crate::wire::Credential;
@@ -20,7 +22,10 @@ use crate::world::World;
 
 /// Counted when an open-loop flow is due but [`IN_FLIGHT_MAX`] flows are still running.
 pub const CLIENT_BACKLOG: &str = "client_backlog";
-/// Counted for each flow still running when the drain time ran out.
+/// Counted for each open-loop flow that was due but had not started when the drain time ran
+/// out (the hub was slower than the rate).
+pub const NOT_STARTED: &str = "not_started";
+/// Counted for each flow still running when even the finishing time ran out.
 pub const UNFINISHED: &str = "unfinished";
 
 /// Whose credentials sign the requests.
@@ -75,7 +80,12 @@ pub(crate) struct Shared {
     flows_ok: AtomicU64,
     flows_failed: AtomicU64,
     errors: AtomicU64,
+    /// Flows started or due and not yet done.
     in_flight: AtomicUsize,
+    /// Open loop: flows holding a terminal.
+    running: AtomicUsize,
+    /// Open loop: the drain time ran out; flows not yet started never will.
+    stopping: AtomicBool,
     nonce_prefix: String,
     nonce_counter: AtomicU64,
 }
@@ -172,11 +182,16 @@ pub fn run(world: Arc<World>, config: &RunConfig) -> Result<Summary, SimError> {
         flows_failed: AtomicU64::new(0),
         errors: AtomicU64::new(0),
         in_flight: AtomicUsize::new(0),
+        running: AtomicUsize::new(0),
+        stopping: AtomicBool::new(false),
         nonce_prefix: format!("y{:x}{:x}-", std::process::id(), started.as_nanos() as u64),
         nonce_counter: AtomicU64::new(0),
     });
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(config.client_threads).enable_all().build()?;
+    // One thread: a current-thread runtime, which needs no cross-thread wake-ups.
+    let runtime = match config.client_threads {
+        1 => tokio::runtime::Builder::new_current_thread().enable_all().build()?,
+        n => tokio::runtime::Builder::new_multi_thread().worker_threads(n).enable_all().build()?,
+    };
     let summary = runtime.block_on(drive(shared, config));
     // Flows abandoned after the drain time are dropped with the runtime.
     runtime.shutdown_background();
@@ -227,8 +242,10 @@ async fn closed_loop(shared: &Arc<Shared>, concurrency: u32, deadline: Instant) 
             }
         });
     }
-    let drain_end = deadline + Duration::from_secs(DRAIN_SECS_MAX);
-    let _ = tokio::time::timeout_at(drain_end.into(), async { while workers.join_next().await.is_some() {} }).await;
+    let finish_end = deadline + Duration::from_secs(DRAIN_SECS_MAX + FINISH_SECS_MAX);
+    let _ =
+        tokio::time::timeout_at(finish_end.into(), async { while workers.join_next().await.is_some() {} })
+            .await;
 }
 
 /// Idle terminals of an open-loop run; the semaphore lets at most `concurrency` flows run.
@@ -241,7 +258,8 @@ struct Terminals {
 async fn open_loop(shared: &Arc<Shared>, rate: u32, concurrency: u32, start: Instant, deadline: Instant) {
     let terminals =
         Arc::new(Terminals { permits: Semaphore::new(concurrency as usize), idle: Mutex::new(Vec::new()) });
-    let due = |n: u64| start + Duration::from_nanos((u128::from(n) * 1_000_000_000 / u128::from(rate)) as u64);
+    let due =
+        |n: u64| start + Duration::from_nanos((u128::from(n) * 1_000_000_000 / u128::from(rate)) as u64);
     let mut n = 0u64;
     'schedule: while due(n) < deadline {
         tokio::time::sleep_until(due(n).into()).await;
@@ -260,16 +278,31 @@ async fn open_loop(shared: &Arc<Shared>, rate: u32, concurrency: u32, start: Ins
             let (shared, terminals) = (shared.clone(), terminals.clone());
             tokio::spawn(async move {
                 let permit = terminals.permits.acquire().await.expect("never closed");
-                let mut terminal = lock(&terminals.idle).pop().unwrap_or_default();
-                run_flow(&shared, &mut terminal, spec, scheduled).await;
-                lock(&terminals.idle).push(terminal);
+                if shared.stopping.load(Ordering::Relaxed) {
+                    shared.error(NOT_STARTED);
+                } else {
+                    shared.running.fetch_add(1, Ordering::Relaxed);
+                    let mut terminal = lock(&terminals.idle).pop().unwrap_or_default();
+                    run_flow(&shared, &mut terminal, spec, scheduled).await;
+                    lock(&terminals.idle).push(terminal);
+                    shared.running.fetch_sub(1, Ordering::Relaxed);
+                }
                 drop(permit);
                 shared.in_flight.fetch_sub(1, Ordering::Relaxed);
             });
         }
     }
     let drain_end = deadline + Duration::from_secs(DRAIN_SECS_MAX);
-    while shared.in_flight.load(Ordering::Relaxed) > 0 && Instant::now() < drain_end {
+    settle_down(&shared.in_flight, drain_end).await;
+    shared.stopping.store(true, Ordering::Relaxed);
+    settle_down(&shared.running, Instant::now() + Duration::from_secs(FINISH_SECS_MAX)).await;
+    // Flows still waiting for a terminal now see `stopping` and leave at once.
+    settle_down(&shared.in_flight, Instant::now() + Duration::from_secs(1)).await;
+}
+
+/// Waits until `counter` is zero or `until` has passed.
+async fn settle_down(counter: &AtomicUsize, until: Instant) {
+    while counter.load(Ordering::Relaxed) > 0 && Instant::now() < until {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

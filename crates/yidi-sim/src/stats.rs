@@ -220,7 +220,11 @@ impl Summary {
             "完成流程 flows completed {} ({:.1}/s), failed {}; requests {}; replays verified {}",
             self.flows, self.flows_per_s, self.flows_failed, self.requests, self.replays_verified
         );
-        let _ = writeln!(out, "{:<14} {:>9} {:>9} {:>9} {:>9} {:>9}", "", "count", "p50 ms", "p99 ms", "p99.9 ms", "max ms");
+        let _ = writeln!(
+            out,
+            "{:<14} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "", "count", "p50 ms", "p99 ms", "p99.9 ms", "max ms"
+        );
         let flows = self.by_flow.iter().map(|(k, v)| (format!("flow:{k}"), v));
         for (name, l) in self.by_infno.iter().map(|(k, v)| (k.clone(), v)).chain(flows) {
             let _ = writeln!(

@@ -221,9 +221,13 @@ impl FlowPlan {
     /// When a line's fee occurred: its day, mid-morning (after an admission at 08:00–08:59),
     /// or ten minutes after an outpatient registration.
     pub fn fee_time(&self, line: &Line) -> DateTime {
+        self.fee_time_on(line.day)
+    }
+    /// When the fees of `day` (days after the service date) occurred.
+    pub fn fee_time_on(&self, day: i64) -> DateTime {
         match self.spec.kind {
             Kind::Outpatient => at(self.begntime.date(), self.begntime.secs_of_day() + 600),
-            Kind::Inpatient => at(self.begntime.date().add_days(line.day), 10 * 3_600),
+            Kind::Inpatient => at(self.begntime.date().add_days(day), 10 * 3_600),
         }
     }
 }

@@ -119,7 +119,7 @@ struct Envelope<'a, I> {
     opter_type: &'a str,
     opter: &'a str,
     opter_name: &'a str,
-    inf_time: String,
+    inf_time: &'a str,
     fixmedins_code: &'a str,
     fixmedins_name: &'a str,
     input: I,
@@ -129,11 +129,21 @@ struct Envelope<'a, I> {
 pub struct Writer<'a> {
     pub world: &'a World,
     pub plan: &'a FlowPlan,
+    /// `begntime` as text (also the `inf_time` of every request).
+    begntime: String,
+    /// `fee_ocur_time` as text, by day of the stay.
+    fee_times: Vec<String>,
 }
+
+/// Bytes reserved for a request body: the envelope, and each fee line.
+const BODY_BYTES_BASE: usize = 1_024;
+const BODY_BYTES_PER_LINE: usize = 384;
 
 impl<'a> Writer<'a> {
     pub fn new(world: &'a World, plan: &'a FlowPlan) -> Writer<'a> {
-        Writer { world, plan }
+        let days = plan.lines.iter().map(|l| l.day).max().unwrap_or(0);
+        let fee_times = (0..=days).map(|day| plan.fee_time_on(day).to_string()).collect();
+        Writer { world, plan, begntime: plan.begntime.to_string(), fee_times }
     }
 
     /// `msgid`: facility code, run tag, request number (C(30), unique per run and facility).
@@ -158,12 +168,17 @@ impl<'a> Writer<'a> {
             opter_type: "1",
             opter: OPTER,
             opter_name: OPTER_NAME,
-            inf_time: self.plan.begntime.to_string(),
+            inf_time: &self.begntime,
             fixmedins_code: &site.code,
             fixmedins_name: &site.name,
             input,
         };
-        let body = serde_json::to_vec(&envelope).expect("requests serialise");
+        let lines = match infno {
+            "2204" | "2301" => self.plan.lines.len(),
+            _ => 0,
+        };
+        let mut body = Vec::with_capacity(BODY_BYTES_BASE + lines * BODY_BYTES_PER_LINE);
+        serde_json::to_writer(&mut body, &envelope).expect("requests serialise");
         Request { infno, msgid, body }
     }
 
@@ -200,7 +215,7 @@ impl<'a> Writer<'a> {
         struct Data<'a> {
             psn_no: &'a str,
             insutype: &'a str,
-            begntime: String,
+            begntime: &'a str,
             mdtrt_cert_type: &'a str,
             mdtrt_cert_no: &'a str,
             ipt_otp_no: String,
@@ -211,7 +226,7 @@ impl<'a> Writer<'a> {
         let data = Data {
             psn_no: &p.psn_no,
             insutype: p.insutype,
-            begntime: self.plan.begntime.to_string(),
+            begntime: &self.begntime,
             mdtrt_cert_type: "02",
             mdtrt_cert_no: &p.certno,
             ipt_otp_no: self.visit_no(),
@@ -233,7 +248,7 @@ impl<'a> Writer<'a> {
             mdtrt_id: &'a str,
             psn_no: &'a str,
             med_type: &'a str,
-            begntime: String,
+            begntime: &'a str,
             dise_codg: &'a str,
             dise_name: &'a str,
         }
@@ -242,7 +257,7 @@ impl<'a> Writer<'a> {
             mdtrt_id,
             psn_no: &self.patient().psn_no,
             med_type: self.plan.med_type,
-            begntime: self.plan.begntime.to_string(),
+            begntime: &self.begntime,
             dise_codg: code,
             dise_name: name,
         };
@@ -252,7 +267,13 @@ impl<'a> Writer<'a> {
     fn diseinfo(&self) -> DiseInfo<'a> {
         let (diag_code, diag_name) = self.plan.diagnosis;
         let inpatient = self.plan.spec.kind == Kind::Inpatient;
-        DiseInfo { diag_type: "1", maindiag_flag: inpatient.then_some("1"), diag_srt_no: 1, diag_code, diag_name }
+        DiseInfo {
+            diag_type: "1",
+            maindiag_flag: inpatient.then_some("1"),
+            diag_srt_no: 1,
+            diag_code,
+            diag_name,
+        }
     }
 
     /// 2204 (one call) or 2301 (calls of at most [`INPATIENT_LINES_PER_CALL_MAX`] lines).
@@ -271,7 +292,7 @@ impl<'a> Writer<'a> {
             .collect()
     }
 
-    fn fee_row(&self, n: usize, line: &Line, mdtrt_id: &'a str) -> FeeRow<'a> {
+    fn fee_row<'s>(&'s self, n: usize, line: &Line, mdtrt_id: &'s str) -> FeeRow<'s> {
         let item = &self.world.items[line.item as usize];
         let outpatient = self.plan.spec.kind == Kind::Outpatient;
         FeeRow {
@@ -279,9 +300,9 @@ impl<'a> Writer<'a> {
             mdtrt_id,
             psn_no: &self.patient().psn_no,
             chrg_bchno: outpatient.then_some(CHRG_BCHNO),
-            fee_ocur_time: self.plan.fee_time(line).to_string(),
+            fee_ocur_time: &self.fee_times[line.day as usize],
             med_list_codg: &item.code,
-            medins_list_codg: format!("YN{}", item.code),
+            medins_list_codg: &item.medins_code,
             det_item_fee_sumamt: Yuan(line.amount_fen()),
             cnt: line.cnt,
             pric: Yuan(line.price_fen),
@@ -301,7 +322,7 @@ impl<'a> Writer<'a> {
         struct AdmInfo<'a> {
             psn_no: &'a str,
             insutype: &'a str,
-            begntime: String,
+            begntime: &'a str,
             mdtrt_cert_type: &'a str,
             mdtrt_cert_no: &'a str,
             med_type: &'a str,
@@ -315,7 +336,7 @@ impl<'a> Writer<'a> {
         let mdtrtinfo = AdmInfo {
             psn_no: &p.psn_no,
             insutype: p.insutype,
-            begntime: self.plan.begntime.to_string(),
+            begntime: &self.begntime,
             mdtrt_cert_type: "02",
             mdtrt_cert_no: &p.certno,
             med_type: self.plan.med_type,
@@ -378,7 +399,11 @@ impl<'a> Writer<'a> {
         self.envelope(infno, STEP_SETTLE, true, DataNode { data })
     }
 
-    fn settle_data<'s>(&'s self, mdtrt_id: &'s str, settle: Option<(String, Option<&'s Split>)>) -> SettleData<'s> {
+    fn settle_data<'s>(
+        &'s self,
+        mdtrt_id: &'s str,
+        settle: Option<(String, Option<&'s Split>)>,
+    ) -> SettleData<'s> {
         let p = self.patient();
         let outpatient = self.plan.spec.kind == Kind::Outpatient;
         let (invono, split) = match settle {
@@ -447,9 +472,9 @@ struct FeeRow<'a> {
     psn_no: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     chrg_bchno: Option<&'a str>,
-    fee_ocur_time: String,
+    fee_ocur_time: &'a str,
     med_list_codg: &'a str,
-    medins_list_codg: String,
+    medins_list_codg: &'a str,
     det_item_fee_sumamt: Yuan,
     cnt: u32,
     pric: Yuan,
@@ -485,4 +510,3 @@ struct SettleData<'a> {
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
-

@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 
 use yidi_domain::{
-    BenefitKind, Catalog, CatalogItem, Date, DateTime, DivisionCode, Facility, FacilityKind, ListType, Pack, PersonRecord,
-    RefData, in_period,
+    BenefitKind, Catalog, CatalogItem, Date, DateTime, DivisionCode, Facility, FacilityKind, ListType, Pack,
+    PersonRecord, RefData, in_period,
 };
 
 use crate::limits::{FACILITY_CODE_LEN, STAY_DAYS_MAX};
@@ -122,6 +122,8 @@ pub struct Patient {
 #[derive(Clone, Debug)]
 pub struct Item {
     pub code: String,
+    /// The hospital's own code for the row (`medins_list_codg`).
+    pub medins_code: String,
     pub list_type: ListType,
     pub price_cap_fen: Option<i64>,
 }
@@ -231,7 +233,8 @@ fn audience(refdata: &RefData, records: &[&PersonRecord], f: &Facility, kind: Ki
             out.local.push(n);
             continue;
         }
-        let insured_open = refdata.regions.get(&p.insuplc).is_some_and(|g| g.open_as_insured && g.open_for(benefit));
+        let insured_open =
+            refdata.regions.get(&p.insuplc).is_some_and(|g| g.open_as_insured && g.open_for(benefit));
         if !(treatment_open && insured_open) {
             continue;
         }
@@ -295,6 +298,7 @@ impl ItemTable {
             out.push(u32::try_from(self.items.len()).expect("items fit u32"));
             self.items.push(Item {
                 code: code.clone(),
+                medins_code: format!("YN{code}"),
                 list_type: first.list_type,
                 price_cap_fen: first.price_cap.map(|c| c.get()),
             });

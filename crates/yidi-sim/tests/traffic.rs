@@ -13,11 +13,12 @@ use sha2::{Digest, Sha256};
 use yidi_adjudication::{Claim, Context, FeeLine, FilingClass, adjudicate};
 use yidi_domain::{Date, DateTime, FacilityCode, Fen, MedType, Pack, Price, Qty, line_fen};
 use yidi_sim::limits::{
-    INPATIENT_LINES_MAX, INPATIENT_LINES_MIN, OUTPATIENT_LINES_MAX, OUTPATIENT_LINES_MIN, STAY_REUSE_FLOWS_MIN,
+    INPATIENT_LINES_MAX, INPATIENT_LINES_MIN, OUTPATIENT_LINES_MAX, OUTPATIENT_LINES_MIN,
+    STAY_REUSE_FLOWS_MIN,
 };
 use yidi_sim::{
-    Category, Credential, FlowPlan, FlowSpec, Generator, Kind, Mix, Request, Split, World, WorldConfig, Writer,
-    gateway_headers, plan,
+    Category, Credential, FlowPlan, FlowSpec, Generator, Kind, Mix, Request, Split, World, WorldConfig,
+    Writer, gateway_headers, plan,
 };
 
 const RUN_TAG: u32 = 123_456;
@@ -114,7 +115,8 @@ fn requests_are_valid_signed_envelopes() {
         assert_eq!(credential.paasid, format!("yidi_{}", site.code));
         assert_eq!(credential.token, sha256_hex(&format!("yidi-demo:{}", site.code)));
         let nonce = format!("n{}", spec.no);
-        let headers: BTreeMap<_, _> = gateway_headers(&credential, 1_740_879_660, &nonce).into_iter().collect();
+        let headers: BTreeMap<_, _> =
+            gateway_headers(&credential, 1_740_879_660, &nonce).into_iter().collect();
         let want = sha256_hex(&format!("1740879660{}{nonce}1740879660", credential.token));
         assert_eq!(headers["x-tif-signature"], want);
         assert_eq!(headers["x-tif-paasid"], credential.paasid);
@@ -312,4 +314,3 @@ fn traffic_settles_in_the_engine() {
         states.get_mut(&claim.psn_no).unwrap().apply(&delta);
     }
 }
-

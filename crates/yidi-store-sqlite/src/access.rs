@@ -9,13 +9,14 @@ use crate::read::rows;
 
 const UPSERT_CREDENTIAL: &str = "
 INSERT INTO credential (paasid, fixmedins_code, token_sealed, previous_sealed, previous_until_s, revoked,
-                        updated_at_s)
+                        updated_at_s, sm2_public_key, sm2_required)
 VALUES (:paasid, :fixmedins_code, :token_sealed, :previous_sealed, :previous_until_s, :revoked,
-        :updated_at_s)
+        :updated_at_s, :sm2_public_key, :sm2_required)
 ON CONFLICT (paasid) DO UPDATE SET
     fixmedins_code = excluded.fixmedins_code, token_sealed = excluded.token_sealed,
     previous_sealed = excluded.previous_sealed, previous_until_s = excluded.previous_until_s,
-    revoked = excluded.revoked, updated_at_s = excluded.updated_at_s";
+    revoked = excluded.revoked, updated_at_s = excluded.updated_at_s,
+    sm2_public_key = excluded.sm2_public_key, sm2_required = excluded.sm2_required";
 
 const UPSERT_AGENCY_TOKEN: &str = "
 INSERT INTO agency_token (name, admdvs, token_sha256, revoked, created_at_s)
@@ -35,6 +36,8 @@ pub(crate) fn put_credential(conn: &Connection, c: &CredentialRecord) -> StoreRe
             ":previous_until_s": opt_secs(c.previous_until),
             ":revoked": c.revoked,
             ":updated_at_s": secs(c.updated_at),
+            ":sm2_public_key": c.sm2_public_key,
+            ":sm2_required": c.sm2_required,
         })
         .map_err(io("write credential"))?;
     Ok(())
@@ -50,6 +53,8 @@ pub(crate) fn credentials(conn: &Connection) -> StoreResult<Vec<CredentialRecord
             previous_until: c.opt_time("previous_until_s")?,
             revoked: c.bool("revoked")?,
             updated_at: c.time("updated_at_s")?,
+            sm2_public_key: c.opt_blob("sm2_public_key")?,
+            sm2_required: c.bool("sm2_required")?,
         })
     })
 }

@@ -28,6 +28,8 @@
 //!   `Corrupt` rather than being stored wrong;
 //! - a pack is one row: its files as a JSON object (path → text) plus an FNV-1a 64 content hash.
 //! - a filing record (migration 2) keeps its dates as `YYYY-MM-DD` `TEXT`, as `filings.csv` does.
+//! - a credential's SM2 public key (migration 3) is a nullable `BLOB` as the caller encodes it,
+//!   `sm2_required` an `INTEGER` 0/1 (0 for credentials written before the migration).
 //!
 //! No foreign key links visits, fee lines and settlements: the trait stores records as given and
 //! the hub keeps their rules; the only foreign keys hold a person's state rows together.

@@ -199,8 +199,15 @@ CREATE TABLE filing (
 CREATE INDEX filing_by_person ON filing (psn_no);
 "#;
 
+/// Version 3: a facility's SM2 public key (`protocol.md` §3.3) and whether every request must
+/// carry a signature by it. Existing credentials get no key and no requirement.
+const V3: &str = r#"
+ALTER TABLE credential ADD COLUMN sm2_public_key BLOB;
+ALTER TABLE credential ADD COLUMN sm2_required INTEGER NOT NULL DEFAULT 0 CHECK (sm2_required IN (0, 1));
+"#;
+
 /// Every migration, in order; `MIGRATIONS.len()` is the schema version this build writes.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version a fully migrated database has.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rusqlite::Connection;
 use yidi_store::conformance::{at, expected, outpatient_flow, rich_batch};
-use yidi_store::{CommitBatch, Store, StoreError};
+use yidi_store::{CommitBatch, CredentialRecord, Store, StoreError};
 use yidi_store_sqlite::{SCHEMA_VERSION, SqliteStore};
 
 /// A fresh directory under the system temp dir, unique per process and test, deleted on drop.
@@ -62,15 +62,49 @@ fn version_1_file_is_migrated() {
     let batch = outpatient_flow(1);
     SqliteStore::open(&dir.db()).expect("create").commit(&batch).expect("commit");
     {
-        // What a version-1 build left behind: no filing table, user_version 1.
+        // What a version-1 build left behind: no filing table, no SM2 columns, user_version 1.
         let conn = raw(&dir);
-        conn.execute_batch("DROP TABLE filing; PRAGMA user_version = 1;").expect("downgrade");
+        conn.execute_batch(&format!("DROP TABLE filing; {DROP_SM2_COLUMNS} PRAGMA user_version = 1;"))
+            .expect("downgrade");
     }
     let store = SqliteStore::open(&dir.db()).expect("migrating open");
     assert_eq!(store.load().expect("load"), expected(&[&batch]));
     let filings = CommitBatch { filings: rich_batch().filings, ..Default::default() };
     store.commit(&filings).expect("filings after the migration");
     assert_eq!(store.load().expect("load"), expected(&[&batch, &filings]));
+    let version: i64 = raw(&dir).query_row("PRAGMA user_version", [], |r| r.get(0)).expect("user_version");
+    assert_eq!(version, SCHEMA_VERSION);
+}
+
+/// What migration 3 added: the credential's SM2 columns.
+const DROP_SM2_COLUMNS: &str =
+    "ALTER TABLE credential DROP COLUMN sm2_required; ALTER TABLE credential DROP COLUMN sm2_public_key;";
+
+/// A file at schema version 2 (before SM2 keys) is migrated on open: its credentials read back
+/// with no key and no requirement, and a key can be stored afterwards.
+#[test]
+fn version_2_credentials_are_migrated() {
+    let dir = ScratchDir::new("version_2_credentials_are_migrated");
+    let credential = CredentialRecord {
+        paasid: "yidi_H31010400123".into(),
+        fixmedins_code: "H31010400123".into(),
+        token_sealed: vec![1; 45],
+        previous_sealed: None,
+        previous_until: None,
+        revoked: false,
+        updated_at: at(0),
+        sm2_public_key: None,
+        sm2_required: false,
+    };
+    SqliteStore::open(&dir.db()).expect("create").put_credential(&credential).expect("put");
+    raw(&dir)
+        .execute_batch(&format!("{DROP_SM2_COLUMNS} PRAGMA user_version = 2;"))
+        .expect("downgrade to version 2");
+    let store = SqliteStore::open(&dir.db()).expect("migrating open");
+    assert_eq!(store.credentials().expect("credentials"), vec![credential.clone()]);
+    let keyed = CredentialRecord { sm2_public_key: Some(vec![4; 65]), sm2_required: true, ..credential };
+    store.put_credential(&keyed).expect("put a key");
+    assert_eq!(store.credentials().expect("credentials"), vec![keyed]);
     let version: i64 = raw(&dir).query_row("PRAGMA user_version", [], |r| r.get(0)).expect("user_version");
     assert_eq!(version, SCHEMA_VERSION);
 }

@@ -248,7 +248,8 @@ pub fn save_pack_is_idempotent_and_latest_wins(open: Open) {
     assert_eq!(store.latest_pack().expect("latest"), Some(moved));
 }
 
-/// Credentials read back exactly, ordered by `paasid`; a later put replaces the earlier one.
+/// Credentials read back exactly, ordered by `paasid`; a later put replaces the earlier one,
+/// the SM2 key and its requirement included (set, changed and removed).
 pub fn credentials_round_trip(open: Open) {
     let store = open("credentials_round_trip");
     let (c2, c1) = (credential("paas-2", 2), credential("paas-1", 1));
@@ -260,12 +261,17 @@ pub fn credentials_round_trip(open: Open) {
         previous_sealed: Some(c1.token_sealed.clone()),
         previous_until: Some(at(86_400)),
         updated_at: at(3_600),
+        sm2_public_key: Some(vec![4; 65]),
+        sm2_required: true,
         ..c1
     };
     store.put_credential(&rotated).expect("rotate c1");
     let revoked = CredentialRecord { revoked: true, previous_sealed: None, previous_until: None, ..c2 };
     store.put_credential(&revoked).expect("revoke c2");
-    assert_eq!(store.credentials().expect("credentials"), vec![rotated, revoked]);
+    assert_eq!(store.credentials().expect("credentials"), vec![rotated.clone(), revoked.clone()]);
+    let key_dropped = CredentialRecord { sm2_public_key: None, sm2_required: false, ..rotated };
+    store.put_credential(&key_dropped).expect("drop c1's key");
+    assert_eq!(store.credentials().expect("credentials"), vec![key_dropped, revoked]);
 }
 
 /// Agency tokens read back exactly, ordered by name; a later put replaces the earlier one.
@@ -786,6 +792,8 @@ fn credential(paasid: &str, n: u8) -> CredentialRecord {
         previous_until: Some(at(i64::from(n))),
         revoked: false,
         updated_at: at(0),
+        sm2_public_key: n.is_multiple_of(2).then(|| (0..65u8).map(|b| b.wrapping_mul(n)).collect()),
+        sm2_required: false,
     }
 }
 

@@ -239,6 +239,11 @@ pub struct CredentialRecord {
     pub previous_until: Option<DateTime>,
     pub revoked: bool,
     pub updated_at: DateTime,
+    /// The facility's SM2 public key for body signatures (`protocol.md` §3.3), as the caller
+    /// encodes it (the HTTP edge: the 65-byte uncompressed SEC1 point). Public, so not sealed.
+    pub sm2_public_key: Option<Vec<u8>>,
+    /// Every request must carry a valid SM2 `cainfo` (`yidi facility sm2-key --required`).
+    pub sm2_required: bool,
 }
 
 /// An agency user's API token (stored as a hash: agencies present it, nothing recomputes it).
