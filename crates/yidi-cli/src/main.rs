@@ -13,6 +13,7 @@ mod credentials_cmd;
 mod db;
 mod demo_settle_cmd;
 mod import_cmd;
+mod ledger_cmd;
 mod serve_cmd;
 
 use std::process::ExitCode;
@@ -47,6 +48,8 @@ enum Command {
     DemoSettle(demo_settle_cmd::Args),
     /// 接口一致性检查（医院端）/ run the protocol conformance checks against a server.
     Conformance(conformance_cmd::Args),
+    /// 资金账簿：核对 / the funds ledger: verify the books.
+    Ledger(ledger_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench_cmd::run(&args),
         Command::DemoSettle(args) => demo_settle_cmd::run(&args),
         Command::Conformance(args) => conformance_cmd::run(&args),
+        Command::Ledger(args) => ledger_cmd::run(&args),
     };
     match outcome {
         Ok(code) => code,

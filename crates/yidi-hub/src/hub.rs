@@ -195,6 +195,12 @@ impl Hub {
         rx.await.ok()
     }
 
+    /// A copy of the working funds ledger, taken on the sequencer thread between transactions
+    /// (for tests and reports: it clones every balance). `None` when the hub is stopping.
+    pub async fn ledger(&self) -> Option<yidi_ledger::Ledger> {
+        self.on_sequencer(|state, _| state.ledger.clone()).await
+    }
+
     /// The hub's clock (agency answers stamp their times with it).
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()

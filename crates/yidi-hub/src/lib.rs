@@ -9,6 +9,7 @@
 //! it, so nothing acknowledged is lost and nothing unacknowledged is half-present.
 
 mod agency;
+pub mod books;
 mod clock;
 mod dispatch;
 mod hub;

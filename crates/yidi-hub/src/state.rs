@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use yidi_domain::{DateTime, Pack, PersonState};
+use yidi_ledger::{Ledger, LedgerError, Posting, PostingKind, Sense};
 use yidi_store::{
     AnswerRecord, BlockedMsgid, CommitBatch, FeeLineRecord, FilingRecord, SettlementRecord, SettlementStatus,
     SignRecord, Snapshot, VisitRecord, VisitState,
@@ -45,6 +46,13 @@ pub struct State {
     /// Counter of `inf_refmsgid` (wraps at 10^8).
     pub refmsg_counter: u32,
     pending: CommitBatch,
+    /// The funds ledger: every stored posting rolled up (balances, open months' statements).
+    pub ledger: Ledger,
+    /// `setl_id` → its settlement posting, for the reversal a cancellation posts and the posting
+    /// a 2601 reinstatement repeats. Same-province settlements have none (`books` module doc).
+    pub settle_postings: HashMap<String, Posting>,
+    /// The next `posting_id` (one more than the largest stored).
+    next_posting_id: u64,
     /// Filing records laid over the pack, and the agency API's per-region indexes.
     pub agency: crate::agency::AgencyState,
 }
@@ -77,8 +85,12 @@ impl State {
             seq: Sequences::restore(&s.sequences),
             refmsg_counter: 0,
             pending: CommitBatch::default(),
+            ledger: Ledger::new(),
+            settle_postings: HashMap::new(),
+            next_posting_id: 1,
             agency,
         };
+        state.restore_postings(&s.postings)?;
         for v in s.visits {
             state.index_visit_no(&v);
             state.visits_by_person.entry(v.psn_no.clone()).or_default().push(v.mdtrt_id.clone());
@@ -107,6 +119,41 @@ impl State {
             state.signs.insert(sign.sign_no.clone(), sign);
         }
         Ok(state)
+    }
+
+    /// Replays the stored postings into the ledger, in `posting_id` order; a malformed posting, one
+    /// the ledger refuses, or books that do not balance stop the start.
+    fn restore_postings(&mut self, records: &[yidi_store::PostingRecord]) -> Result<(), String> {
+        for r in records {
+            let posting = crate::books::posting_of_record(r)?;
+            self.ledger
+                .post(&posting)
+                .map_err(|e| format!("记账 #{}（{}）：{e}", r.posting_id, r.reference))?;
+            self.index_posting(posting);
+            self.next_posting_id = self.next_posting_id.max(r.posting_id + 1);
+        }
+        let trial = self.ledger.trial_balance();
+        if trial != yidi_domain::Fen::ZERO {
+            return Err(format!("账不平 / books do not balance: trial balance {trial}"));
+        }
+        Ok(())
+    }
+
+    fn index_posting(&mut self, posting: Posting) {
+        if matches!(posting.kind(), PostingKind::Settlement { .. }) && posting.sense() == Sense::Normal {
+            self.settle_postings.insert(posting.reference().to_string(), posting);
+        }
+    }
+
+    /// Posts to the ledger and queues the posting for the same commit as the state change it
+    /// records (an append, never an update). A refusal (a closed month) changes nothing, so
+    /// handlers call this before their other changes.
+    pub fn put_posting(&mut self, posting: Posting) -> Result<(), LedgerError> {
+        self.ledger.post(&posting)?;
+        self.pending.postings.push(crate::books::posting_record(self.next_posting_id, &posting));
+        self.next_posting_id += 1;
+        self.index_posting(posting);
+        Ok(())
     }
 
     fn index_visit_no(&mut self, v: &VisitRecord) {

@@ -43,6 +43,7 @@
 
 mod access;
 mod codec;
+mod ledger;
 pub mod limits;
 mod pack;
 mod read;

@@ -37,6 +37,7 @@ pub(crate) fn snapshot(conn: &Connection) -> StoreResult<Snapshot> {
         .into_iter()
         .collect(),
         filings: rows(conn, "filing", "SELECT * FROM filing ORDER BY filing_id", filing)?,
+        postings: crate::ledger::postings(conn)?,
     })
 }
 

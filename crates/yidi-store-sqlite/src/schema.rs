@@ -206,8 +206,42 @@ ALTER TABLE credential ADD COLUMN sm2_public_key BLOB;
 ALTER TABLE credential ADD COLUMN sm2_required INTEGER NOT NULL DEFAULT 0 CHECK (sm2_required IN (0, 1));
 "#;
 
+/// Version 4: the funds ledger (`yidi-ledger`), append-only. A posting is one row here plus its
+/// entries below, written in the same transaction as the state change it records. Nothing is
+/// ever updated or deleted (the triggers refuse it), and there is no balance row: balances are
+/// rolled up from the entries, so concurrent settlements only ever append distinct rows.
+/// `amount_fen` is signed: positive a debit, negative a credit.
+const V4: &str = r#"
+CREATE TABLE ledger_posting (
+    posting_id  INTEGER NOT NULL PRIMARY KEY CHECK (posting_id > 0),
+    kind        TEXT NOT NULL,
+    sense       TEXT NOT NULL,
+    reference   TEXT NOT NULL,
+    at_s        INTEGER NOT NULL,
+    month       TEXT NOT NULL
+) STRICT;
+CREATE INDEX ledger_posting_by_reference ON ledger_posting (reference);
+
+CREATE TABLE ledger_entry (
+    posting_id  INTEGER NOT NULL REFERENCES ledger_posting (posting_id),
+    line        INTEGER NOT NULL CHECK (line >= 0),
+    account     TEXT NOT NULL,
+    amount_fen  INTEGER NOT NULL,
+    PRIMARY KEY (posting_id, line)
+) STRICT;
+
+CREATE TRIGGER ledger_posting_no_update BEFORE UPDATE ON ledger_posting
+BEGIN SELECT RAISE(ABORT, 'ledger postings are append-only'); END;
+CREATE TRIGGER ledger_posting_no_delete BEFORE DELETE ON ledger_posting
+BEGIN SELECT RAISE(ABORT, 'ledger postings are append-only'); END;
+CREATE TRIGGER ledger_entry_no_update BEFORE UPDATE ON ledger_entry
+BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+CREATE TRIGGER ledger_entry_no_delete BEFORE DELETE ON ledger_entry
+BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+"#;
+
 /// Every migration, in order; `MIGRATIONS.len()` is the schema version this build writes.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version a fully migrated database has.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -151,6 +151,9 @@ pub(crate) fn write_batch(tx: &Transaction<'_>, batch: &CommitBatch) -> StoreRes
     for filing in &batch.filings {
         write_filing(tx, filing)?;
     }
+    for posting in &batch.postings {
+        crate::ledger::write_posting(tx, posting)?;
+    }
     for (name, value) in &batch.sequences {
         let next_value = sequence_value(name, *value)?;
         let mut stmt = tx.prepare_cached(UPSERT_SEQUENCE).map_err(io("prepare sequence"))?;

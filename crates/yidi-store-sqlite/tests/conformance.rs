@@ -66,6 +66,7 @@ suite!(
     credentials_round_trip,
     agency_tokens_round_trip,
     filings_round_trip,
+    postings_are_append_only,
 );
 
 /// `run_all` is the entry point other backends may use; it must pass on one open function too.

@@ -59,13 +59,17 @@ fn open_is_idempotent() {
 #[test]
 fn version_1_file_is_migrated() {
     let dir = ScratchDir::new("version_1_file_is_migrated");
-    let batch = outpatient_flow(1);
+    // A version-1 build wrote no ledger postings.
+    let batch = CommitBatch { postings: Vec::new(), ..outpatient_flow(1) };
     SqliteStore::open(&dir.db()).expect("create").commit(&batch).expect("commit");
     {
-        // What a version-1 build left behind: no filing table, no SM2 columns, user_version 1.
+        // What a version-1 build left behind: no filing table, no SM2 columns, no ledger tables,
+        // user_version 1.
         let conn = raw(&dir);
-        conn.execute_batch(&format!("DROP TABLE filing; {DROP_SM2_COLUMNS} PRAGMA user_version = 1;"))
-            .expect("downgrade");
+        conn.execute_batch(&format!(
+            "DROP TABLE filing; {DROP_SM2_COLUMNS} {DROP_LEDGER} PRAGMA user_version = 1;"
+        ))
+        .expect("downgrade");
     }
     let store = SqliteStore::open(&dir.db()).expect("migrating open");
     assert_eq!(store.load().expect("load"), expected(&[&batch]));
@@ -77,6 +81,34 @@ fn version_1_file_is_migrated() {
 }
 
 /// What migration 3 added: the credential's SM2 columns.
+/// What migration 4 added: the append-only ledger tables (their triggers go with them).
+const DROP_LEDGER: &str = "DROP TABLE ledger_entry; DROP TABLE ledger_posting;";
+
+/// A file at schema version 3 (before the ledger) is migrated on open: its data is kept, and
+/// postings can be appended afterwards but never updated (the triggers refuse it).
+#[test]
+fn version_3_file_gets_the_append_only_ledger() {
+    let dir = ScratchDir::new("version_3_file_gets_the_append_only_ledger");
+    let batch = CommitBatch { postings: Vec::new(), ..outpatient_flow(1) };
+    SqliteStore::open(&dir.db()).expect("create").commit(&batch).expect("commit");
+    raw(&dir).execute_batch(&format!("{DROP_LEDGER} PRAGMA user_version = 3;")).expect("downgrade");
+    let store = SqliteStore::open(&dir.db()).expect("migrating open");
+    assert_eq!(store.load().expect("load"), expected(&[&batch]));
+    let flow = outpatient_flow(2);
+    store.commit(&flow).expect("a flow with its posting");
+    assert_eq!(store.load().expect("load"), expected(&[&batch, &flow]));
+    let conn = raw(&dir);
+    for sql in [
+        "UPDATE ledger_entry SET amount_fen = amount_fen + 1",
+        "DELETE FROM ledger_entry",
+        "UPDATE ledger_posting SET reference = 'x'",
+        "DELETE FROM ledger_posting",
+    ] {
+        let err = conn.execute(sql, []).expect_err(sql).to_string();
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+}
+
 const DROP_SM2_COLUMNS: &str =
     "ALTER TABLE credential DROP COLUMN sm2_required; ALTER TABLE credential DROP COLUMN sm2_public_key;";
 
@@ -98,7 +130,7 @@ fn version_2_credentials_are_migrated() {
     };
     SqliteStore::open(&dir.db()).expect("create").put_credential(&credential).expect("put");
     raw(&dir)
-        .execute_batch(&format!("{DROP_SM2_COLUMNS} PRAGMA user_version = 2;"))
+        .execute_batch(&format!("{DROP_SM2_COLUMNS} {DROP_LEDGER} PRAGMA user_version = 2;"))
         .expect("downgrade to version 2");
     let store = SqliteStore::open(&dir.db()).expect("migrating open");
     assert_eq!(store.credentials().expect("credentials"), vec![credential.clone()]);

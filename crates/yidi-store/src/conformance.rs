@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 
 use crate::{
     AgencyTokenRecord, AnswerRecord, BlockedMsgid, CommitBatch, CredentialRecord, FeeLineRecord,
-    FilingRecord, SettlementRecord, SettlementStatus, SignRecord, Snapshot, Store, StoreError, VisitKind,
-    VisitRecord, VisitState,
+    FilingRecord, PostingRecord, SettlementRecord, SettlementStatus, SignRecord, Snapshot, Store, StoreError,
+    VisitKind, VisitRecord, VisitState,
 };
 use yidi_domain::{Date, DateTime, Fen, PersonState, Price, Qty, StateDelta, YearAcc, line_fen};
 
@@ -41,6 +41,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("credentials_round_trip", credentials_round_trip),
     ("agency_tokens_round_trip", agency_tokens_round_trip),
     ("filings_round_trip", filings_round_trip),
+    ("postings_are_append_only", postings_are_append_only),
 ];
 
 /// Runs every check in turn (each on databases named after it).
@@ -316,6 +317,35 @@ pub fn filings_round_trip(open: Open) {
     assert_eq!(snapshot.filings[0], cancelled, "the later record wins");
 }
 
+/// Ledger postings read back exactly, in `posting_id` order, entries in their order; a posting
+/// id already stored — by an earlier batch or earlier in the same batch, identical or not —
+/// fails the whole batch as corrupt and leaves nothing of it (postings are never replaced).
+pub fn postings_are_append_only(open: Open) {
+    let store = open("postings_are_append_only");
+    let first =
+        CommitBatch { postings: vec![posting(7, "S-7", 0), posting(3, "S-3", 1)], ..Default::default() };
+    store.commit(&first).expect("first postings");
+    let before = load(&*store);
+    assert_snapshot(&before, &expected(&[&first]), "after the first postings");
+    let ids: Vec<u64> = before.postings.iter().map(|p| p.posting_id).collect();
+    assert_eq!(ids, [3, 7], "ordered by posting_id");
+
+    let mut again = outpatient_flow(9);
+    again.postings.push(first.postings[0].clone());
+    let result = store.commit(&again);
+    assert!(matches!(result, Err(StoreError::Corrupt(_))), "a stored posting again: {result:?}");
+    let mut twice = outpatient_flow(10);
+    twice.postings.push(posting(11, "S-11", 2));
+    twice.postings.push(PostingRecord { reference: "other".into(), ..posting(11, "S-11", 2) });
+    let result = store.commit(&twice);
+    assert!(matches!(result, Err(StoreError::Corrupt(_))), "one posting id twice in a batch: {result:?}");
+    assert_snapshot(&load(&*store), &before, "after refused postings");
+
+    let next = CommitBatch { postings: vec![posting(8, "S-8", 3)], ..Default::default() };
+    store.commit(&next).expect("a new posting id");
+    assert_snapshot(&load(&*store), &expected(&[&first, &next]), "after a new posting");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The model of the contract
 // ---------------------------------------------------------------------------------------------
@@ -331,6 +361,7 @@ pub fn expected(batches: &[&CommitBatch]) -> Snapshot {
     let mut blocked = BTreeMap::new();
     let mut signs = BTreeMap::new();
     let mut filings = BTreeMap::new();
+    let mut postings = BTreeMap::new();
     let mut snapshot = Snapshot::default();
     for batch in batches {
         for v in &batch.visits {
@@ -357,6 +388,9 @@ pub fn expected(batches: &[&CommitBatch]) -> Snapshot {
         for f in &batch.filings {
             filings.insert(f.filing_id.clone(), f.clone());
         }
+        for p in &batch.postings {
+            postings.insert(p.posting_id, p.clone());
+        }
         for (name, value) in &batch.sequences {
             let kept = snapshot.sequences.entry(name.clone()).or_insert(*value);
             *kept = (*kept).max(*value);
@@ -369,6 +403,7 @@ pub fn expected(batches: &[&CommitBatch]) -> Snapshot {
     snapshot.blocked = blocked.into_values().collect();
     snapshot.signs = signs.into_values().collect();
     snapshot.filings = filings.into_values().collect();
+    snapshot.postings = postings.into_values().collect();
     snapshot
 }
 
@@ -387,6 +422,7 @@ fn assert_snapshot(actual: &Snapshot, expected: &Snapshot, when: &str) {
     assert_eq!(actual.signs, expected.signs, "signs {when}");
     assert_eq!(actual.sequences, expected.sequences, "sequences {when}");
     assert_eq!(actual.filings, expected.filings, "filings {when}");
+    assert_eq!(actual.postings, expected.postings, "ledger postings {when}");
     assert_eq!(actual, expected, "snapshot {when}");
 }
 
@@ -443,13 +479,42 @@ pub fn outpatient_flow(n: u64) -> CommitBatch {
             answered_at: at(offset_s + k as i64),
         })
         .collect();
+    let postings = vec![posting(n, &settlement.setl_id, offset_s)];
     CommitBatch {
         visits: vec![visit],
         fee_lines,
         settlements: vec![settlement],
         person_states: vec![(psn_no, state)],
         answers,
+        postings,
         ..Default::default()
+    }
+}
+
+/// A balanced settlement-shaped posting (the shape the hub appends per cross-province
+/// settlement: 8 lines), amounts derived from `id`.
+pub fn posting(id: u64, reference: &str, offset_s: i64) -> PostingRecord {
+    let pooled = Fen::new(10_000 + (id % 1_000) as i64);
+    let (acct, cash) = (Fen::new(1_234), Fen::new(567));
+    let total = pooled + acct;
+    let entries = [
+        ("fund:150100:310100", pooled),
+        ("fund:150100:310200", acct),
+        ("prepay:150000>410000", -pooled),
+        ("transit:150000>410000", -acct),
+        ("fac:H41010500001:recv", total),
+        ("agency:410100:pay", -total),
+        ("fac:H41010500001:cash", cash),
+        ("cash:150100", -cash),
+    ];
+    PostingRecord {
+        posting_id: id,
+        kind: "settle:150000>410000:11".into(),
+        sense: "normal".into(),
+        reference: reference.to_string(),
+        at: at(offset_s),
+        month: "2025-03".into(),
+        entries: entries.iter().map(|(a, f)| (a.to_string(), *f)).collect(),
     }
 }
 
@@ -608,7 +673,24 @@ pub fn rich_batch() -> CommitBatch {
                 ..filing("F-RICH-1", "P-RICH-1", None)
             },
         ],
+        postings: rich_postings(),
     }
+}
+
+/// Postings with edge values: the largest id, a reversal, non-ASCII text, extreme signed
+/// amounts, no entries at all (the store does not judge balance; the hub and `verify` do).
+fn rich_postings() -> Vec<PostingRecord> {
+    let extreme =
+        vec![("fund:150100:390100".to_string(), Fen::new(i64::MAX)), ("x".into(), Fen::new(i64::MIN))];
+    vec![
+        PostingRecord { posting_id: i64::MAX as u64, entries: extreme, ..posting(1, "ZY-结算-1", -60) },
+        PostingRecord { sense: "reversal".into(), ..posting(1_000_001, "S-RICH-1", 120) },
+        PostingRecord {
+            entries: Vec::new(),
+            kind: "prepay:150000>410000".into(),
+            ..posting(1_000_002, "通知 1", 0)
+        },
+    ]
 }
 
 fn rich_visits() -> Vec<VisitRecord> {
@@ -765,6 +847,8 @@ fn replacing_batch(first: &CommitBatch) -> CommitBatch {
         s.sign_out_time = Some(at(9));
     }
     batch.sequences = vec![("setl_id".into(), 43)];
+    // Postings are never replaced: a later batch only appends new ones.
+    batch.postings = vec![posting(2_000_001, "S-RICH-2", 5)];
     for f in &mut batch.filings {
         f.cancelled_at = Some(at(10));
         f.enddate = Some(Date::parse("2030-12-31").expect("date"));

@@ -178,7 +178,28 @@ pub struct FilingRecord {
     pub changed_at: DateTime,
 }
 
-/// Everything one group commit writes. Records with an existing key replace the stored one.
+/// One ledger posting (`yidi_ledger::Posting`) as stored: append-only, keyed by `posting_id`,
+/// never replaced or updated. The store keeps the codes as text and does not interpret them; the
+/// hub converts to and from the ledger's types and checks balance on the way back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostingRecord {
+    /// Assigned by the hub, increasing in commit order (1, 2, …).
+    pub posting_id: u64,
+    /// `PostingKind::code()`, e.g. `settle:150000>110000:11`.
+    pub kind: String,
+    /// `normal` or `reversal`.
+    pub sense: String,
+    /// `setl_id` for settlement postings and their reversals.
+    pub reference: String,
+    pub at: DateTime,
+    /// The clearing month the posting counts in, `YYYY-MM`.
+    pub month: String,
+    /// `(account code, signed amount)`: positive a debit, negative a credit; in entry order.
+    pub entries: Vec<(String, Fen)>,
+}
+
+/// Everything one group commit writes. Records with an existing key replace the stored one,
+/// except ledger postings: a posting whose `posting_id` is already stored fails the batch.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CommitBatch {
     pub visits: Vec<VisitRecord>,
@@ -193,6 +214,8 @@ pub struct CommitBatch {
     pub sequences: Vec<(String, u64)>,
     /// Filings made or changed through the agency API.
     pub filings: Vec<FilingRecord>,
+    /// Ledger postings, appended in the same transaction as the state change they record.
+    pub postings: Vec<PostingRecord>,
 }
 
 impl CommitBatch {
@@ -210,6 +233,7 @@ impl CommitBatch {
         self.signs.extend(other.signs);
         self.sequences.extend(other.sequences);
         self.filings.extend(other.filings);
+        self.postings.extend(other.postings);
     }
 }
 
@@ -225,6 +249,8 @@ pub struct Snapshot {
     pub signs: Vec<SignRecord>,
     pub sequences: BTreeMap<String, u64>,
     pub filings: Vec<FilingRecord>,
+    /// Every ledger posting, ordered by `posting_id`.
+    pub postings: Vec<PostingRecord>,
 }
 
 /// A facility's gateway credential. The token is stored encrypted by the caller.

@@ -143,6 +143,10 @@ fn reinstate(state: &mut State, ctx: &Ctx<'_>, i: &In2601) -> TxResult {
         return Err(err(codes::NOT_REVERSIBLE, OMSGID, reason));
     }
     let output = with_revs_info(&st.output_json, i)?;
+    // The settlement's own posting again (its figures, time and month), before any change.
+    if let Some(original) = state.settle_postings.get(&st.setl_id).cloned() {
+        settle::put_posting(state, original, "input.data")?;
+    }
     person.apply(&st.delta);
     state.put_person_state(&st.psn_no, person);
     for line in lines {

@@ -125,7 +125,7 @@ pub fn settle(state: &mut State, ctx: &Ctx<'_>, req: Request) -> TxResult {
     let division = s.facility.code.division();
     let setl_id = state.seq.setl_id(division);
     let output = to_output_json(&settlement_out(&s, &ids(&req, Some(setl_id.clone()), ctx)));
-    record(state, ctx, &req, &s, &setl_id, &output, &person_state);
+    record(state, ctx, &req, &s, &setl_id, &output, &person_state)?;
     Ok(Answer { output, warn_msg })
 }
 
@@ -173,6 +173,9 @@ fn warning(s: &Settlement<'_>) -> Option<String> {
     Some(format!("{name}，统筹比例{}→{}", w.local_ratio.fraction(), w.ratio.fraction()))
 }
 
+/// Records a settlement: its ledger posting first (the only step that can refuse, changing
+/// nothing), then the person's state, lines, visit and settlement — all in the pending batch, so
+/// the posting commits atomically with the settlement.
 fn record(
     state: &mut State,
     ctx: &Ctx<'_>,
@@ -181,7 +184,8 @@ fn record(
     setl_id: &str,
     output: &str,
     before: &yidi_domain::PersonState,
-) {
+) -> Result<(), ProtocolError> {
+    post_settlement(state, s, setl_id, ctx.now, req.path)?;
     let i = &s.setlinfo;
     let mut after = before.clone();
     after.apply(&s.delta);
@@ -215,6 +219,36 @@ fn record(
         reversal_time: None,
         reversal_output_json: None,
     });
+    Ok(())
+}
+
+/// Posts a cross-province settlement's balanced entries (same-province care posts nothing: see
+/// the `books` module doc).
+fn post_settlement(
+    state: &mut State,
+    s: &Settlement<'_>,
+    setl_id: &str,
+    at: yidi_domain::DateTime,
+    path: &str,
+) -> Result<(), ProtocolError> {
+    let facts = crate::books::settlement_facts(s, setl_id, at);
+    let posting = crate::books::settlement_posting(&facts).map_err(|why| {
+        err(codes::FACILITY_NOT_OPEN, &format!("{path}.mdtrt_id"), format!("无法记账：{why}"))
+    })?;
+    match posting {
+        Some(p) => put_posting(state, p, path),
+        None => Ok(()),
+    }
+}
+
+/// Puts a posting into the ledger and the pending batch; a posting the ledger refuses (its month
+/// is cleared and closed) refuses the transaction.
+pub(super) fn put_posting(
+    state: &mut State,
+    p: yidi_ledger::Posting,
+    path: &str,
+) -> Result<(), ProtocolError> {
+    state.put_posting(p).map_err(|e| err(codes::MONTH_CLEARED, &format!("{path}.setl_id"), format!("{e}")))
 }
 
 /// Cancels a live settlement (2208 / 2305): restores exactly what it changed.
@@ -250,6 +284,11 @@ pub fn reverse(
         negate_output(&st.output_json, ctx.now, ctx.msgid(), person.acct_balance).ok_or_else(|| {
             err(codes::SETL_NOT_FOUND, &format!("{path}.setl_id"), "结算记录已损坏，请联系结算中心".into())
         })?;
+    // The exact mirror of the settlement's posting, counting in its month; first, as it may refuse.
+    if let Some(original) = state.settle_postings.get(setl_id) {
+        let reversal = yidi_ledger::reversal(original, ctx.now.max(original.at()));
+        put_posting(state, reversal, path)?;
+    }
     state.put_person_state(&st.psn_no, person);
     let visit_lines: Vec<FeeLineRecord> =
         state.lines.get(&st.mdtrt_id).map(|m| m.values().cloned().collect()).unwrap_or_default();
