@@ -3,12 +3,12 @@
 
 use yidi_domain::{
     AdjClass, Adjustment, BenefitKind, Bp, ChronicDisease, Date, Entitlement, Facility, Fen, InsuType,
-    Person, PersonRecord, PersonState, PolicyVersion, PoolingRegion, RefData, RegionPolicy, StateDelta,
-    in_period,
+    Person, PersonRecord, PersonState, PolicyVersion, PoolingRegion, Price, Qty, RefData, RegionPolicy,
+    StateDelta, in_period,
 };
 
 use crate::benefits::{FundInput, FundPays, Workings, compute_funds};
-use crate::claim::Claim;
+use crate::claim::{Claim, FeeLine};
 use crate::filing::{FilingClass, FilingOutcome, classify_filing};
 use crate::limits;
 use crate::lines::{LineResult, LineTotals, classify_lines};
@@ -321,10 +321,40 @@ fn check_shape(claim: &Claim) -> Result<(), Refusal> {
         if line.cnt.is_negative() || line.pric.is_negative() || line.amount.is_negative() {
             return Err(Refusal::invalid(format!("明细 {sn}：数量、单价和金额不能为负数")));
         }
-        if line.amount.get() > limits::LINE_FEN_MAX {
-            return Err(Refusal::invalid(format!("明细 {sn}：金额超出允许范围")));
-        }
+        check_line_range(line)?;
     }
+    Ok(())
+}
+
+/// A line's quantity, price and amount within the engine's bounds: beyond them the amount check
+/// (`line_fen`) could overflow. The protocol applies the same
+/// bounds to `cnt` and `pric`; the estimator and manual reimbursement reach here without it.
+fn check_line_range(line: &FeeLine) -> Result<(), Refusal> {
+    let sn = &line.feedetl_sn;
+    if line.cnt.ten_thousandths() > limits::LINE_CNT_TEN_THOUSANDTHS_MAX {
+        return Err(Refusal::invalid(format!(
+            "明细 {sn}：数量 cnt {} 超出允许范围（最大 {}），请核对数量",
+            line.cnt,
+            Qty::from_ten_thousandths(limits::LINE_CNT_TEN_THOUSANDTHS_MAX)
+        )));
+    }
+    if line.pric.micro_yuan() > limits::LINE_PRIC_MICRO_YUAN_MAX {
+        return Err(Refusal::invalid(format!(
+            "明细 {sn}：单价 pric {} 元超出允许范围（最大 {} 元），请核对单价",
+            line.pric,
+            Price::from_micro_yuan(limits::LINE_PRIC_MICRO_YUAN_MAX)
+        )));
+    }
+    if line.amount.get() > limits::LINE_FEN_MAX {
+        return Err(Refusal::invalid(format!(
+            "明细 {sn}：金额 {} 元超出允许范围（单条明细最大 {} 元），请核对数量和单价",
+            line.amount,
+            Fen::new(limits::LINE_FEN_MAX)
+        )));
+    }
+    // Within the two bounds `line_fen(cnt, pric)` fits many times over (`limits.rs`), so the
+    // amount check that follows cannot overflow; a product above the declared amount is refused
+    // there as `amount_mismatch`.
     Ok(())
 }
 

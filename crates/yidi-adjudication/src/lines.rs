@@ -1,5 +1,6 @@
 //! Line classification with the treatment province's catalog (`settlement.md` §2).
 
+use yidi_domain::money::checked_line_fen;
 use yidi_domain::{Catalog, CatalogItem, ChrgitmLv, Facility, Fen, Price, RefData, line_fen, share};
 
 use crate::claim::{Claim, FeeLine};
@@ -124,8 +125,10 @@ fn classify_line<'a>(
             inscp: zero,
         };
     }
-    let overlmt =
-        item.price_cap.map_or(zero, |cap| (amount - line_fen(line.cnt, Price::from_fen(cap))).max0());
+    // A cap so large that `cnt × cap` overflows cannot be exceeded by a bounded amount.
+    let capped =
+        |cap: Fen| checked_line_fen(line.cnt, Price::from_fen(cap)).map_or(zero, |c| (amount - c).max0());
+    let overlmt = item.price_cap.map_or(zero, capped);
     let allowed = amount - overlmt;
     let preselfpay = if item.lv == ChrgitmLv::B { share(allowed, item.selfpay_prop) } else { zero };
     let inscp = allowed - preselfpay;

@@ -180,6 +180,17 @@ pub struct AgencyArgs {
 enum AgencyCommand {
     /// 为经办机构用户签发令牌（只显示一次，只存 SHA-256）/ issue an agency token (shown once, stored as SHA-256)
     Add(AgencyAdd),
+    /// 吊销经办机构用户的令牌（API 拒绝，页面会话结束）/ revoke an agency user's token (API refused, page sessions end)
+    Revoke(AgencyRevoke),
+}
+
+#[derive(clap::Args)]
+struct AgencyRevoke {
+    /// 用户名称 / user name
+    name: String,
+    /// 数据库文件 / database file
+    #[arg(long, default_value = "yidi.db")]
+    db: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -195,7 +206,23 @@ struct AgencyAdd {
 }
 
 pub fn run_agency(args: &AgencyArgs) -> anyhow::Result<ExitCode> {
-    let AgencyCommand::Add(add) = &args.command;
+    let add = match &args.command {
+        AgencyCommand::Add(add) => add,
+        AgencyCommand::Revoke(r) => {
+            let store = db::open_store(&r.db)?;
+            let revoked = credentials::revoke_agency(store.as_ref(), &r.name)?;
+            println!(
+                "已吊销经办机构令牌 / agency token revoked: {}（统筹区 / region {}）",
+                revoked.name, revoked.admdvs
+            );
+            println!(
+                "运行中的服务在 {} 秒内停止接受该令牌，用它登录的页面会话随之结束 / a running server stops accepting it within {} s",
+                yidi_http::limits::CREDENTIALS_REFRESH_SECS,
+                yidi_http::limits::CREDENTIALS_REFRESH_SECS
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let admdvs = DivisionCode::parse(&add.admdvs).map_err(|e| anyhow::anyhow!("{e}"))?;
     let store = db::open_store(&add.db)?;
     let issued = credentials::add_agency(store.as_ref(), &add.name, admdvs, db::now())?;
@@ -203,6 +230,11 @@ pub fn run_agency(args: &AgencyArgs) -> anyhow::Result<ExitCode> {
         "已签发经办机构令牌 / agency token issued: {}（统筹区 / region {}）",
         issued.name, issued.admdvs
     );
+    if issued.admdvs.is_province() {
+        println!(
+            "省级令牌：代表本省办理省际清算和预付金（冻结、确认、付款、通知、追加）/ a province token: acts for the province in clearing and prepayment"
+        );
+    }
     println!("token:  {}", issued.token);
     println!(
         "令牌只显示这一次，数据库只保存其 SHA-256 / shown only once; the database keeps only its SHA-256"

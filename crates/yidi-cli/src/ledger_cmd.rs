@@ -43,19 +43,36 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    if !args.db.exists() {
-        anyhow::bail!("数据库 {} 不存在 / database not found", args.db.display());
+    verify_db(&args.db)
+}
+
+/// `yidi ledger verify --db PATH` (also run by `yidi demo-month clear --db`).
+pub(crate) fn verify_db(db_path: &std::path::Path) -> anyhow::Result<ExitCode> {
+    if !db_path.exists() {
+        anyhow::bail!("数据库 {} 不存在 / database not found", db_path.display());
     }
-    let store = db::open_store(&args.db)?;
+    let store = db::open_store(db_path)?;
     let snapshot = store.load().context("无法读取数据库")?;
-    let pack = match db::stored_pack(store.as_ref(), &args.db)? {
+    let pack = match db::stored_pack(store.as_ref(), db_path)? {
         Some(Ok(pack)) => Some(pack),
         Some(Err(code)) => return Ok(code),
         None => None,
     };
     let mut problems = Vec::new();
     let postings = read_postings(&snapshot, &mut problems);
-    let ledger = roll_up(&postings, &mut problems);
+    let closings = yidi_hub::ledger_closings(&snapshot.funds_events).unwrap_or_else(|e| {
+        problems.push(e);
+        Vec::new()
+    });
+    let ledger = roll_up(&postings, &closings, &mut problems);
+    // Every frozen month's statements are still exactly what its postings say.
+    for closing in &closings {
+        if let Some(period) = ledger.period(closing.month)
+            && let Err(found) = yidi_ledger::verify_period(postings.iter().map(|(_, p)| p), period)
+        {
+            problems.extend(found.iter().map(ToString::to_string));
+        }
+    }
     if let Err(found) = yidi_ledger::verify(postings.iter().map(|(_, p)| p), &ledger.balances()) {
         problems.extend(found.iter().map(ToString::to_string));
     }
@@ -92,13 +109,30 @@ fn read_postings(snapshot: &Snapshot, problems: &mut Vec<String>) -> Vec<(u64, P
     out
 }
 
-/// The balances as the hub rolls them up at start (in posting order).
-fn roll_up(postings: &[(u64, Posting)], problems: &mut Vec<String>) -> Ledger {
+/// The balances as the hub rolls them up at start: in posting order, each month closed where its
+/// `clearing.freeze` event says (a clearing payment is admitted only after its month closed).
+fn roll_up(
+    postings: &[(u64, Posting)],
+    closings: &[yidi_hub::LedgerClosing],
+    problems: &mut Vec<String>,
+) -> Ledger {
     let mut ledger = Ledger::new();
+    let mut next = closings.iter().peekable();
+    let close = |ledger: &mut Ledger, c: &yidi_hub::LedgerClosing, problems: &mut Vec<String>| {
+        if let Err(e) = ledger.close_month(c.month, &c.config) {
+            problems.push(format!("关账 {}：{e}", c.month));
+        }
+    };
     for (id, p) in postings {
+        while let Some(c) = next.next_if(|c| c.posting_seq <= *id) {
+            close(&mut ledger, c, problems);
+        }
         if let Err(e) = ledger.post(p) {
             problems.push(format!("记账 #{id}（{}）：{e}", p.reference()));
         }
+    }
+    for c in next {
+        close(&mut ledger, c, problems);
     }
     if ledger.trial_balance() != Fen::ZERO {
         problems.push(format!("试算余额 {} 不为零 / trial balance is not zero", ledger.trial_balance()));

@@ -11,9 +11,11 @@ mod check_pack_cmd;
 mod conformance_cmd;
 mod credentials_cmd;
 mod db;
+mod demo_month_cmd;
 mod demo_settle_cmd;
 mod import_cmd;
 mod ledger_cmd;
+mod person_cmd;
 mod serve_cmd;
 
 use std::process::ExitCode;
@@ -46,10 +48,14 @@ enum Command {
     Bench(bench_cmd::Args),
     /// 向演示中心发送一笔真实门诊结算 / send one real outpatient settlement to a demo hub.
     DemoSettle(demo_settle_cmd::Args),
+    /// 演示一个月的省际清算：跨省结算、冻结、清算单、确认、付款、轧差 / run one month of clearing on the demo.
+    DemoMonth(demo_month_cmd::Args),
     /// 接口一致性检查（医院端）/ run the protocol conformance checks against a server.
     Conformance(conformance_cmd::Args),
     /// 资金账簿：核对 / the funds ledger: verify the books.
     Ledger(ledger_cmd::Args),
+    /// 参保人网上账户：签发激活码 / people's online accounts: issue activation codes.
+    Person(person_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -63,8 +69,10 @@ fn main() -> ExitCode {
         Command::Agency(args) => credentials_cmd::run_agency(&args),
         Command::Bench(args) => bench_cmd::run(&args),
         Command::DemoSettle(args) => demo_settle_cmd::run(&args),
+        Command::DemoMonth(args) => demo_month_cmd::run(&args),
         Command::Conformance(args) => conformance_cmd::run(&args),
         Command::Ledger(args) => ledger_cmd::run(&args),
+        Command::Person(args) => person_cmd::run(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -42,9 +42,22 @@ pub struct Args {
     /// 每个机构每秒请求上限，超出答 429；0 为不限（压测用）/ requests per second per facility, 429 beyond; 0 = off
     #[arg(long, value_name = "N", default_value_t = yidi_http::limits::RATE_LIMIT_PER_SEC)]
     rate_limit: u32,
+    /// 仅演示：结算中心时钟从此时刻（北京时间）起走，如 "2025-11-03 09:00:00"；须与 --demo 同用
+    /// / demo only: the hub clock starts at this Beijing time and runs on; requires --demo
+    #[arg(long, value_name = "YYYY-MM-DD HH:MM:SS")]
+    clock: Option<String>,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let hub_clock_start = match (&args.clock, args.demo) {
+        (None, _) => None,
+        (Some(_), false) => anyhow::bail!(
+            "--clock 只能用于演示模式（--demo）：生产环境的结算中心只用系统时钟 / --clock requires --demo"
+        ),
+        (Some(text), true) => Some(yidi_domain::DateTime::parse(text.trim()).map_err(|e| {
+            anyhow::anyhow!("--clock “{text}” 不是 YYYY-MM-DD HH:MM:SS 格式的时间：{e} / not a time")
+        })?),
+    };
     let dir = match (&args.data, args.demo) {
         (Some(dir), _) => Some(dir.clone()),
         (None, true) => Some(demo_dir()?),
@@ -85,6 +98,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         demo_mode: args.demo,
         rate_limit_per_sec: args.rate_limit,
         hub: HubConfig::default(),
+        hub_clock_start,
     };
     yidi_http::run(config, store, Arc::new(pack), key, |ready| {
         if !ready.unreadable.is_empty() {
@@ -96,6 +110,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         println!("Yidi 已启动 / listening on http://{}（{} 个机构凭据）", ready.addr, ready.credentials);
         println!("经办机构接口文档 / agency API docs: http://{}/api/docs", ready.addr);
+        println!("公众服务门户 / public portal: http://{}/", ready.addr);
+        println!(
+            "经办看板 / agency dashboards: http://{}/agency/（以经办机构令牌登录 / sign in with an agency token）",
+            ready.addr
+        );
+        if let Some(start) = hub_clock_start {
+            println!("演示时钟 / demo clock: 结算中心时间从 {start} 起走 / the hub's time starts at {start}");
+        }
     })?;
     println!("已停止 / stopped");
     Ok(ExitCode::SUCCESS)
@@ -127,6 +149,19 @@ fn print_demo_credentials(pack: &Pack) {
         let admdvs = region.admdvs.to_string();
         println!("  agency {admdvs}  token {}  {}", crypto::demo_agency_token(&admdvs), region.name);
     }
+    let provinces: std::collections::BTreeSet<_> = r.regions.keys().map(|c| c.province()).collect();
+    if let Some(p) = provinces.iter().find(|p| !r.regions.contains_key(p)) {
+        let admdvs = p.to_string();
+        println!(
+            "  agency {admdvs}  token {}  省级（清算、预付金）/ province token: clearing and prepayment",
+            crypto::demo_agency_token(&admdvs)
+        );
+    }
+    println!(
+        "  {} 个省份各有省级演示令牌，规则相同 / each of the {} provinces has a demo province token by the same rule",
+        provinces.len(),
+        provinces.len()
+    );
     println!(
         "  全部 {} 家机构和 {} 个统筹区都按此规则 / all {} facilities and {} regions follow the rule",
         r.facilities.len(),

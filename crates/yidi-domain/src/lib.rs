@@ -8,6 +8,7 @@
 
 pub mod acc;
 pub mod codes;
+pub mod csv;
 pub mod model;
 pub mod money;
 pub mod time;
@@ -18,5 +19,5 @@ pub use codes::{
     FilingCategory, Gender, InsuType, ListType, MedType, PsnGroup,
 };
 pub use model::*;
-pub use money::{Bp, Fen, MoneyError, Price, Qty, line_fen, share};
+pub use money::{Bp, Fen, MoneyError, Price, Qty, checked_line_fen, line_fen, share};
 pub use time::{Date, DateTime, TimeError};

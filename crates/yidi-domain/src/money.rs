@@ -225,13 +225,22 @@ impl fmt::Display for Price {
 }
 
 /// `cnt × price` in fen, rounded half-up (away from zero for refunds) with exact arithmetic.
+///
+/// Panics when the amount does not fit an i64: callers bound `cnt` and `price` first (the
+/// protocol's and the engine's limits), or use [`checked_line_fen`] on unchecked values.
 pub fn line_fen(cnt: Qty, price: Price) -> Fen {
-    // cnt is 1e-4 units, price 1e-6 yuan = 1e-4 fen, so the product is in 1e-8 fen.
+    checked_line_fen(cnt, price).expect("line amount overflow")
+}
+
+/// `cnt × price` in fen as [`line_fen`] computes it, or `None` when it does not fit an i64.
+pub fn checked_line_fen(cnt: Qty, price: Price) -> Option<Fen> {
+    // cnt is 1e-4 units, price 1e-6 yuan = 1e-4 fen, so the product is in 1e-8 fen. Two i64s
+    // multiply within an i128, and |product| + half cannot overflow it either.
     let product = i128::from(cnt.0) * i128::from(price.0);
     let half = 50_000_000i128;
     let rounded =
         if product >= 0 { (product + half) / 100_000_000 } else { -((-product + half) / 100_000_000) };
-    Fen(i64::try_from(rounded).expect("line amount overflow"))
+    i64::try_from(rounded).ok().map(Fen)
 }
 
 fn parse_scaled(text: &str, places: u32) -> Result<i64, MoneyError> {
@@ -301,6 +310,20 @@ mod tests {
         assert_eq!(share(Fen(1), Bp(5_000)), Fen(1));
         assert_eq!(share(Fen(1), Bp(4_999)), Fen(0));
         assert_eq!(share(Fen(0), Bp(10_000)), Fen(0));
+    }
+
+    /// Goal: the checked product answers `None` instead of panicking at the extremes, and agrees
+    /// with `line_fen` wherever that is defined.
+    #[test]
+    fn checked_line_fen_refuses_overflow() {
+        let (cnt, pric) = (Qty::parse("900000000000000").unwrap(), Price::parse("9000000000000").unwrap());
+        assert_eq!(checked_line_fen(cnt, pric), None);
+        for (c, p) in [(i64::MAX, i64::MAX), (i64::MIN, i64::MAX), (i64::MIN, i64::MIN), (i64::MAX, i64::MIN)]
+        {
+            assert_eq!(checked_line_fen(Qty(c), Price(p)), None, "{c} × {p}");
+        }
+        assert_eq!(checked_line_fen(Qty(30_000), Price(45_500_000)), Some(Fen(13_650)));
+        assert_eq!(checked_line_fen(Qty(i64::MAX), Price(1)), Some(line_fen(Qty(i64::MAX), Price(1))));
     }
 
     #[test]

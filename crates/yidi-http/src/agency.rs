@@ -31,6 +31,9 @@ use crate::limits::{
 };
 use crate::metrics::HttpMetrics;
 
+mod adjust;
+mod funds;
+
 const JSON_UTF8: &str = "application/json; charset=utf-8";
 const MSGID_HEADER: &str = "x-yidi-msgid";
 
@@ -75,6 +78,31 @@ impl AgencyApi {
         let book = self.source.load()?;
         *self.book.write().unwrap_or_else(|p| p.into_inner()) = book;
         Ok(())
+    }
+
+    /// The agency a token belongs to (the dashboards' sign-in and bearer access), if any.
+    pub(crate) fn agency_of_token(&self, token: &str) -> Option<AgencyUser> {
+        let token = token.trim();
+        if token.is_empty() || token.len() > AGENCY_TOKEN_LEN_MAX {
+            return None;
+        }
+        let book = self.book.read().unwrap_or_else(|p| p.into_inner());
+        book.authenticate(token).map(|a| AgencyUser { name: a.name.clone(), admdvs: a.admdvs.clone() })
+    }
+
+    /// Whether the agency token of this SHA-256 is still in the book (not revoked).
+    pub(crate) fn token_hash_valid(&self, token_sha256: &[u8; 32]) -> bool {
+        self.book.read().unwrap_or_else(|p| p.into_inner()).knows_hash(token_sha256)
+    }
+
+    /// The hub the agency API answers through.
+    pub(crate) fn hub(&self) -> &Arc<Hub> {
+        &self.hub
+    }
+
+    /// The shared HTTP metrics.
+    pub(crate) fn http_metrics(&self) -> &Arc<HttpMetrics> {
+        &self.metrics
     }
 
     fn begin(&self, route: &'static str) -> Call {
@@ -194,10 +222,15 @@ pub fn routes(api: Arc<AgencyApi>) -> Router {
         .route("/api/agency/persons/{psn_no}", get(show_person))
         .route("/api/agency/persons/{psn_no}/filings", post(add_filing))
         .route("/api/agency/filings/{filing_id}/cancel", post(cancel_filing))
+        .route("/api/agency/filings/{filing_id}/change", post(change_filing))
+        .route("/api/agency/filings/{filing_id}/history", get(filing_history))
+        .route("/api/agency/persons/{psn_no}/activation", post(issue_activation))
         .route("/api/agency/settlements", get(list_settlements))
         .route("/api/agency/settlements/{setl_id}", get(show_settlement))
         .route("/api/agency/packs", post(upload_pack))
-        .with_state(api)
+        .with_state(api.clone())
+        .merge(funds::routes(api.clone()))
+        .merge(adjust::routes(api))
 }
 
 type Api = State<Arc<AgencyApi>>;
@@ -229,6 +262,81 @@ async fn add_filing(State(api): Api, headers: HeaderMap, Path(psn_no): Path<Stri
                 Err(e) => Err(e),
             }
         }
+        Err(e) => Err(e),
+    };
+    api.finish(call, answer)
+}
+
+/// Changes a filing in one step (cancel + new, under the filing rules); the body is a new filing.
+async fn change_filing(
+    State(api): Api,
+    headers: HeaderMap,
+    Path(filing_id): Path<String>,
+    body: Body,
+) -> Response {
+    let mut call = api.begin("agency_filing_change");
+    let answer = match api.authenticate(&headers, &mut call) {
+        Ok(who) => {
+            match read_limited(&headers, body, AGENCY_BODY_BYTES_MAX).await.and_then(|b| new_filing(&b)) {
+                Ok(filing) => ok_json(api.hub.agency_change_filing(&who, &filing_id, &filing).await),
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    api.finish(call, answer)
+}
+
+/// A filing and every recorded change of it (who, channel, when).
+async fn filing_history(State(api): Api, headers: HeaderMap, Path(filing_id): Path<String>) -> Response {
+    let mut call = api.begin("agency_filing_history");
+    let answer = match api.authenticate(&headers, &mut call) {
+        Ok(who) => ok_json(api.hub.agency_filing_history(&who, &filing_id).await),
+        Err(e) => Err(e),
+    };
+    api.finish(call, answer)
+}
+
+/// Issues a one-time activation code (72 hours) for a person of the agency's region; the code is
+/// in this answer only (stored hashed). A new code replaces a pending one.
+async fn issue_activation(State(api): Api, headers: HeaderMap, Path(psn_no): Path<String>) -> Response {
+    let mut call = api.begin("agency_activation");
+    let answer = match api.authenticate(&headers, &mut call) {
+        Ok(who) => match api.hub.agency_person(&who, &psn_no).await {
+            Ok(person) => {
+                let store = api.source.store.clone();
+                let (by, now) = (who.name.clone(), api.hub.clock().now());
+                let p = psn_no.clone();
+                let issued = tokio::task::spawn_blocking(move || {
+                    crate::people::issue_activation(store.as_ref(), &p, &by, now)
+                })
+                .await;
+                match issued {
+                    Ok(Ok(code)) => {
+                        tracing::info!(agency = %who.name, psn_no = %psn_no, "签发激活码 / activation code issued");
+                        let masked = yidi_domain::CertNo::parse(&person.certno)
+                            .map_or_else(|_| String::new(), |c| c.masked());
+                        let body = json!({
+                            "psn_no": code.psn_no,
+                            "certno": masked,
+                            "code": code.code,
+                            "expires_at": code.expires_at.to_string(),
+                            "message": "请将激活码当面或通过安全渠道交给参保人本人：凭身份证号和激活码在“我的医保”设置密码，72 小时内有效，只能使用一次",
+                        });
+                        Ok((StatusCode::OK, body.to_string()))
+                    }
+                    Ok(Err(e)) => Err(ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "store_failed",
+                        format!("激活码未能保存：{e}"),
+                    )),
+                    Err(e) => {
+                        Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+                    }
+                }
+            }
+            Err(e) => Err(e.into()),
+        },
         Err(e) => Err(e),
     };
     api.finish(call, answer)
@@ -350,7 +458,7 @@ fn pack_files(bytes: &[u8]) -> Result<BTreeMap<String, String>, ApiError> {
 
 /// The filing body: `category`, `mdtrtarea_admvs`, `begndate` and optional `enddate`, as strings.
 fn new_filing(bytes: &[u8]) -> Result<NewFiling, ApiError> {
-    const FIELDS: [&str; 4] = ["category", "mdtrtarea_admvs", "begndate", "enddate"];
+    const FIELDS: [&str; 5] = ["category", "mdtrtarea_admvs", "begndate", "enddate", "commitment"];
     let object =
         json_object(bytes, "备案应为 JSON 对象：{\"category\": …, \"mdtrtarea_admvs\": …, \"begndate\": …}")?;
     let mut problems = Vec::new();
@@ -360,6 +468,9 @@ fn new_filing(bytes: &[u8]) -> Result<NewFiling, ApiError> {
             (false, _) => problems
                 .push(json!({"field": name, "message": format!("未知字段（可用：{}）", FIELDS.join("、"))})),
             (true, Value::Null) => {}
+            (true, Value::Bool(b)) if name == "commitment" => {
+                text.insert(name, b.to_string());
+            }
             (true, Value::String(s)) => {
                 text.insert(name, s);
             }
@@ -375,6 +486,7 @@ fn new_filing(bytes: &[u8]) -> Result<NewFiling, ApiError> {
         mdtrtarea_admvs: take("mdtrtarea_admvs"),
         begndate: take("begndate"),
         enddate: take("enddate"),
+        commitment: take("commitment").map(|b| b == "true"),
     })
 }
 
@@ -427,7 +539,7 @@ fn settlement_query(uri: &Uri) -> SettlementQuery {
 
 /// The query string as name → value (`application/x-www-form-urlencoded`: `+` is a space,
 /// `%XX` a byte); the first occurrence of a name wins.
-fn query_params(uri: &Uri) -> BTreeMap<String, String> {
+pub(crate) fn query_params(uri: &Uri) -> BTreeMap<String, String> {
     let mut params = BTreeMap::new();
     for pair in uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));

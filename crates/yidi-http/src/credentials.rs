@@ -32,6 +32,10 @@ pub enum CredentialError {
     AgencyName(String),
     #[error("经办机构 {0} 已有有效令牌")]
     AgencyExists(String),
+    #[error("没有名为 {0} 的经办机构用户")]
+    AgencyNotFound(String),
+    #[error("经办机构 {0} 的令牌已吊销")]
+    AgencyRevoked(String),
     #[error("存储出错：{0}")]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -218,6 +222,22 @@ pub fn add_agency(
     Ok(AgencyIssued { name: name.to_string(), admdvs, token })
 }
 
+/// Revokes an agency user's token: the API refuses it and the dashboard sessions opened with it
+/// end once a running server reloads its tokens (within `CREDENTIALS_REFRESH_SECS`). `yidi agency
+/// add` with the same name issues a new token afterwards.
+pub fn revoke_agency(store: &dyn Store, name: &str) -> Result<AgencyTokenRecord, CredentialError> {
+    let name = name.trim();
+    let Some(existing) = store.agency_tokens()?.into_iter().find(|a| a.name == name) else {
+        return Err(CredentialError::AgencyNotFound(name.to_string()));
+    };
+    if existing.revoked {
+        return Err(CredentialError::AgencyRevoked(name.to_string()));
+    }
+    let revoked = AgencyTokenRecord { revoked: true, ..existing };
+    store.put_agency_token(&revoked)?;
+    Ok(revoked)
+}
+
 /// One usable token of a facility.
 #[derive(Clone)]
 struct Token {
@@ -388,6 +408,12 @@ impl AgencyBook {
 
     pub fn authenticate(&self, token: &str) -> Option<&Agency> {
         self.by_hash.get(&crypto::sha256(token.as_bytes()))
+    }
+
+    /// Whether a token of this SHA-256 is still valid (not revoked): agency sessions ask on
+    /// every request, so revoking a token ends the sessions opened with it.
+    pub fn knows_hash(&self, token_sha256: &[u8; 32]) -> bool {
+        self.by_hash.contains_key(token_sha256)
     }
 }
 

@@ -15,12 +15,16 @@ pub mod api_docs;
 pub mod auth;
 pub mod credentials;
 pub mod crypto;
+pub mod dashboard;
 mod edge;
 pub mod limits;
 mod metrics;
 mod nonces;
+pub mod people;
+pub mod portal;
 pub mod rate;
 pub mod server;
+pub mod session;
 pub mod sm2;
 
 use std::net::SocketAddr;
@@ -50,6 +54,9 @@ pub struct ServeConfig {
     /// Requests per second per facility (`limits::RATE_LIMIT_PER_SEC` by default; 0 = off).
     pub rate_limit_per_sec: u32,
     pub hub: HubConfig,
+    /// Demo only (`yidi serve --demo --clock`): the hub's clock starts at this time and runs on;
+    /// the gateway keeps checking request timestamps against the real clock.
+    pub hub_clock_start: Option<yidi_domain::DateTime>,
 }
 
 /// What is known once the server listens, for the start-up message.
@@ -97,15 +104,28 @@ pub fn run(
         let source = CredentialSource { store: store.clone(), key, demo_facilities };
         let (book, unreadable) = source.load()?;
         let credentials = book.len();
-        let demo_regions = config.demo_mode.then(|| Arc::new(pack.refdata.regions.keys().copied().collect()));
+        // Demo tokens for every pooling region and, by the same rule, for each of their provinces
+        // (province tokens act in clearing and prepayment; `yidi-hub/src/funds.rs`).
+        let demo_regions = config.demo_mode.then(|| {
+            let codes: std::collections::BTreeSet<yidi_domain::DivisionCode> =
+                pack.refdata.regions.keys().flat_map(|r| [*r, r.province()]).collect();
+            Arc::new(codes.into_iter().collect())
+        });
         let agency_source = AgencySource { store: store.clone(), demo_regions };
-        let hub = Arc::new(Hub::start(config.hub.clone(), store, pack.clone(), clock.clone())?);
+        let hub_clock: Arc<dyn Clock> = match config.hub_clock_start {
+            Some(start) => Arc::new(yidi_hub::OffsetClock::starting_at(start)),
+            None => clock.clone(),
+        };
+        let hub = Arc::new(Hub::start(config.hub.clone(), store.clone(), pack.clone(), hub_clock.clone())?);
+        // One clock for people's sessions and activation codes: the hub's (`people` module doc).
+        let people = Arc::new(crate::people::People::new(hub.clone(), store.clone(), hub_clock));
         let agency = AgencyApi::new(hub.clone(), agency_source)?;
         let facilities = FacilityWindows::from_pack(&pack);
         let app = Arc::new(
             App::new(hub, book, facilities, clock, config.demo_mode)
                 .with_rate_limit(config.rate_limit_per_sec)
-                .with_agency(agency),
+                .with_agency(agency)
+                .with_people(people),
         );
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

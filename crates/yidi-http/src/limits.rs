@@ -83,3 +83,29 @@ const _: () = assert!(PACK_UPLOAD_BYTES_MAX >= BODY_BYTES_MAX);
 // A 429 asks the client to wait long enough for the bucket to hold a request again.
 const _: () = assert!(RETRY_AFTER_SECS >= 1);
 const _: () = assert!(RATE_LIMIT_PER_SEC > 0);
+
+/// People's accounts and browser sessions (`people.rs`, `session.rs`).
+/// A session unused this long is gone (idle expiry).
+pub const SESSION_IDLE_SECS: i64 = 30 * 60;
+/// A session is gone this long after sign-in, used or not.
+pub const SESSION_LIFETIME_SECS: i64 = 12 * 3_600;
+/// Most live sessions (people and agency users together); past it, expired ones are swept and
+/// a sign-in is refused (503) if none was.
+pub const SESSIONS_MAX: usize = 100_000;
+/// Failed sign-ins (or activations) per identity number, and per client address, within
+/// [`SIGN_IN_WINDOW_SECS`] before further attempts are refused with 429.
+pub const SIGN_IN_FAILURES_MAX: usize = 5;
+pub const SIGN_IN_WINDOW_SECS: i64 = 15 * 60;
+/// Most identity numbers and addresses the sign-in limiter remembers (oldest dropped first).
+pub const SIGN_IN_KEYS_MAX: usize = 100_000;
+/// Password length in characters.
+pub const PASSWORD_CHARS_MIN: usize = 8;
+pub const PASSWORD_CHARS_MAX: usize = 128;
+/// How long a one-time activation code stays valid.
+pub const ACTIVATION_VALID_SECS: i64 = 72 * 3_600;
+/// Largest body of a `/api/person/…` request.
+pub const PERSON_BODY_BYTES_MAX: usize = 16 * 1024;
+
+const _: () = assert!(SESSION_IDLE_SECS <= SESSION_LIFETIME_SECS);
+const _: () = assert!(PASSWORD_CHARS_MIN <= PASSWORD_CHARS_MAX);
+const _: () = assert!(PERSON_BODY_BYTES_MAX <= AGENCY_BODY_BYTES_MAX);

@@ -108,6 +108,8 @@ pub struct App<D> {
     started: Instant,
     /// The agency API, when the dispatcher is a real hub (see [`App::with_agency`]).
     agency: Option<Arc<AgencyApi>>,
+    /// People's accounts, sessions and the person API (see [`App::with_people`]).
+    people: Option<Arc<crate::people::People>>,
 }
 
 impl<D: Dispatch> App<D> {
@@ -131,7 +133,19 @@ impl<D: Dispatch> App<D> {
             edge: EdgeAnswers::default(),
             started: Instant::now(),
             agency: None,
+            people: None,
         }
+    }
+
+    /// Serves the person API (`/api/person/…`) too; the portal's handlers reach it through
+    /// [`App::people`].
+    pub fn with_people(mut self, people: Arc<crate::people::People>) -> App<D> {
+        self.people = Some(people);
+        self
+    }
+
+    pub fn people(&self) -> Option<&Arc<crate::people::People>> {
+        self.people.as_ref()
     }
 
     /// Serves the agency API (`/api/agency/…`) too; it shares this app's `/metrics`.
@@ -158,6 +172,7 @@ impl<D: Dispatch> App<D> {
 /// 404 and a known path with another method 405, each a full envelope (`bad_envelope`).
 pub fn router<D: Dispatch>(app: Arc<App<D>>) -> Router {
     let agency = app.agency.clone();
+    let people = app.people.clone();
     let mut router = Router::new();
     for path in CALL_SERVICE_PATHS {
         router = router.route(path, national::<D>(None));
@@ -171,7 +186,14 @@ pub fn router<D: Dispatch>(app: Arc<App<D>>) -> Router {
         .with_state(app.clone())
         .merge(api_docs::routes());
     let router = match agency {
-        Some(api) => router.merge(agency::routes(api)),
+        Some(api) => router
+            .merge(crate::portal::routes(api.hub().clone(), people.clone()))
+            .merge(crate::dashboard::routes(api.clone(), people.clone()))
+            .merge(agency::routes(api)),
+        None => router,
+    };
+    let router = match people {
+        Some(people) => router.merge(crate::people::routes(people)),
         None => router,
     };
     let not_found_app = app.clone();
@@ -396,7 +418,9 @@ pub async fn serve_until<D: Dispatch>(
     stop: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, router(app.clone())).with_graceful_shutdown(async move {
+    // With connect info, so the sign-in limiter can count per client address (`people::ClientIp`).
+    let service = router(app.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         let _ = stop_rx.await;
     });
     let mut running = tokio::spawn(server.into_future());

@@ -452,7 +452,7 @@ fn filing_changes_the_next_settlement() {
     let today = clock.now().date();
     bad_filings_are_refused(&w, &tokens, &psn_no, today);
     let good = json!({"category": "other_temporary", "mdtrtarea_admvs": SHANGHAI, "begndate": today.to_string(),
-                      "enddate": today.add_days(90).to_string()});
+                      "enddate": today.add_days(200).to_string()});
     let filed_at = clock.now();
     let path = format!("/api/agency/persons/{psn_no}/filings");
     let filing = w.post(&path, Some(&tokens.beijing), &good).expect(200);
@@ -528,7 +528,7 @@ fn bad_filings_are_refused(w: &World, tokens: &Tokens, psn_no: &str, today: yidi
     let v = w.post(&path, Some(&tokens.beijing), &country).expect(400);
     assert!(v["problems"][0]["message"].as_str().unwrap().contains("临时外出"), "{v}");
     let good = json!({"category": "other_temporary", "mdtrtarea_admvs": SHANGHAI, "begndate": today.to_string(),
-                      "enddate": today.add_days(90).to_string()});
+                      "enddate": today.add_days(200).to_string()});
     let v = w.post(&path, Some(&tokens.shanghai), &good).expect(404);
     assert_eq!(v["code"], "person_not_found");
 }

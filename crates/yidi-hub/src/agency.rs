@@ -11,14 +11,22 @@
 //! (insured side) or at facilities in its region (treatment side). Anything outside is answered
 //! as not found, so identifiers cannot be probed.
 
+pub mod dashboard;
+mod filings;
 mod overlay;
+mod person;
 mod query;
 mod views;
 
 use yidi_domain::{DateTime, PersonRecord};
-use yidi_store::FilingRecord;
 
+pub use filings::{Actor, FilingEventView, FilingHistory, FilingHistoryView};
 pub use overlay::{AgencyState, PACK_AUTHOR, PersonRecordRef};
+pub(crate) use overlay::{insured_region, settlement_regions};
+pub use person::{
+    CategoryView, FilingRulesView, PersonError, PersonFilingView, PersonFilings, PersonIdentity, PersonMe,
+    PoolToDate, YearToDate,
+};
 pub use query::{FieldProblem, NewFiling, PersonQuery, SettlementQuery};
 pub use views::{
     EntitlementView, FilingView, MonthView, Page, PersonDetail, PersonRow, PoolView, SettlementDetail,
@@ -26,9 +34,10 @@ pub use views::{
 };
 
 use crate::clock::Clock;
+use crate::filing_rules::{Channel, RuleRefusal};
 use crate::hub::Hub;
 use crate::state::State;
-use query::{FilingInput, Paging, PersonFilter, SettlementFilter};
+use query::{Paging, PersonFilter, SettlementFilter};
 use views::Identity;
 
 /// Most rows one page may hold.
@@ -62,6 +71,8 @@ pub enum AgencyError {
     Invalid(Vec<FieldProblem>),
     /// The change does not fit the current state.
     Conflict { code: &'static str, message: String },
+    /// The agency may see this but not do it (e.g. a region token acting for its province).
+    Forbidden { code: &'static str, message: String },
     /// The hub's queue is full or it is stopping; nothing ran.
     Unavailable,
 }
@@ -73,20 +84,25 @@ impl AgencyError {
             AgencyError::NotFound { .. } => 404,
             AgencyError::Invalid(_) => 400,
             AgencyError::Conflict { .. } => 409,
+            AgencyError::Forbidden { .. } => 403,
             AgencyError::Unavailable => 503,
         }
     }
     /// A stable, machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            AgencyError::NotFound { code, .. } | AgencyError::Conflict { code, .. } => code,
+            AgencyError::NotFound { code, .. }
+            | AgencyError::Conflict { code, .. }
+            | AgencyError::Forbidden { code, .. } => code,
             AgencyError::Invalid(_) => "invalid_request",
             AgencyError::Unavailable => "unavailable",
         }
     }
     pub fn message(&self) -> String {
         match self {
-            AgencyError::NotFound { message, .. } | AgencyError::Conflict { message, .. } => message.clone(),
+            AgencyError::NotFound { message, .. }
+            | AgencyError::Conflict { message, .. }
+            | AgencyError::Forbidden { message, .. } => message.clone(),
             AgencyError::Invalid(problems) => format!("请求有 {} 处问题，请逐项修改后重试", problems.len()),
             AgencyError::Unavailable => "结算中心繁忙或正在停止，本次请求未处理；请稍后重试".to_string(),
         }
@@ -162,6 +178,32 @@ impl Hub {
     ) -> Result<FilingView, AgencyError> {
         let (who, filing_id) = (who.clone(), filing_id.to_string());
         self.agency_op(move |state, clock| cancel_filing(state, &who, &filing_id, clock.now())).await
+    }
+
+    /// Changes a filing (area, category, dates) in one step: the old one is cancelled and a new
+    /// one made, under the rules of both; answers the new filing.
+    pub async fn agency_change_filing(
+        &self,
+        who: &AgencyUser,
+        filing_id: &str,
+        filing: &NewFiling,
+    ) -> Result<FilingView, AgencyError> {
+        let (who, filing_id, filing) = (who.clone(), filing_id.to_string(), filing.clone());
+        self.agency_op(move |state, clock| change_filing(state, &who, &filing_id, &filing, clock.now())).await
+    }
+
+    /// A filing of a person of the agency's region and every recorded change of it.
+    pub async fn agency_filing_history(
+        &self,
+        who: &AgencyUser,
+        filing_id: &str,
+    ) -> Result<FilingHistoryView, AgencyError> {
+        let (who, filing_id) = (who.clone(), filing_id.to_string());
+        self.agency_op(move |state, _| {
+            let record = scoped_filing(state, &who, &filing_id)?;
+            Ok(filings::history_view(state, &record, &filing_id))
+        })
+        .await
     }
 
     /// The settlements the agency sees, newest first, filtered and paged, identity masked.
@@ -279,28 +321,8 @@ fn add_filing(
     now: DateTime,
 ) -> Result<FilingView, AgencyError> {
     scoped_person(state, who, psn_no)?;
-    let FilingInput { category, area, begndate, enddate } =
-        filing.parse(&state.pack.refdata.divisions).map_err(AgencyError::Invalid)?;
-    let filing_id = loop {
-        let id = state.seq.filing_id(&who.admdvs);
-        if state.agency.filing_owner(&id).is_none() {
-            break id;
-        }
-    };
-    let record = FilingRecord {
-        filing_id: filing_id.clone(),
-        psn_no: psn_no.to_string(),
-        category: category.as_str().to_string(),
-        mdtrtarea_admvs: area.to_string(),
-        begndate,
-        enddate,
-        filed_at: Some(now),
-        cancelled_at: None,
-        created_by: who.name.clone(),
-        changed_by: who.name.clone(),
-        changed_at: now,
-    };
-    state.put_filing(record);
+    let input = filing.parse(&state.pack.refdata.divisions).map_err(AgencyError::Invalid)?;
+    let filing_id = filings::add(state, &agency_actor(who), psn_no, &input, now).map_err(refused)?;
     Ok(current_filing(state, psn_no, &filing_id))
 }
 
@@ -310,24 +332,43 @@ fn cancel_filing(
     filing_id: &str,
     now: DateTime,
 ) -> Result<FilingView, AgencyError> {
+    let record = scoped_filing(state, who, filing_id)?;
+    filings::cancel(state, &agency_actor(who), &record, filing_id, now).map_err(refused)?;
+    Ok(current_filing(state, &record.person.psn_no, filing_id))
+}
+
+fn change_filing(
+    state: &mut State,
+    who: &AgencyUser,
+    filing_id: &str,
+    filing: &NewFiling,
+    now: DateTime,
+) -> Result<FilingView, AgencyError> {
+    let record = scoped_filing(state, who, filing_id)?;
+    let input = filing.parse(&state.pack.refdata.divisions).map_err(AgencyError::Invalid)?;
+    let new_id =
+        filings::change(state, &agency_actor(who), &record, filing_id, &input, now).map_err(refused)?;
+    Ok(current_filing(state, &record.person.psn_no, &new_id))
+}
+
+/// The person record holding a filing of a person of the agency's region (a copy: the caller
+/// changes the state next).
+fn scoped_filing(state: &State, who: &AgencyUser, filing_id: &str) -> Result<PersonRecord, AgencyError> {
     let psn_no = state.agency.filing_owner(filing_id).ok_or_else(|| filing_not_found(filing_id))?.to_string();
     let record = scoped_person(state, who, &psn_no).map_err(|_| filing_not_found(filing_id))?;
-    let filing = record
-        .filings
-        .iter()
-        .find(|f| f.filing_id == filing_id)
-        .ok_or_else(|| filing_not_found(filing_id))?;
-    if let Some(at) = filing.cancelled_at.filter(|at| *at <= now) {
-        return Err(AgencyError::Conflict {
-            code: "filing_already_cancelled",
-            message: format!("备案 {filing_id} 已于 {at} 撤销，无需重复撤销"),
-        });
+    if !record.filings.iter().any(|f| f.filing_id == filing_id) {
+        return Err(filing_not_found(filing_id));
     }
-    let created_by = state.agency.record(filing_id).map_or(PACK_AUTHOR, |r| r.created_by.as_str());
-    let mut changed = overlay::record_of(filing, created_by, &who.name, now);
-    changed.cancelled_at = Some(now);
-    state.put_filing(changed);
-    Ok(current_filing(state, &psn_no, filing_id))
+    Ok(record.clone())
+}
+
+fn agency_actor(who: &AgencyUser) -> Actor {
+    Actor { channel: Channel::Agency, by: who.name.clone() }
+}
+
+/// A filing rule's refusal: 409 with its stable code and message.
+pub(crate) fn refused(r: RuleRefusal) -> AgencyError {
+    AgencyError::Conflict { code: r.code, message: r.message }
 }
 
 /// The filing as the person's overlaid record now holds it.

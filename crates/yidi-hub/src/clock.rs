@@ -28,6 +28,26 @@ impl Clock for SystemClock {
     }
 }
 
+/// The system clock shifted so that it reads `start` when created and runs on from there. Only
+/// for demonstrations (`yidi serve --demo --clock`): a month can be settled and then cleared
+/// without waiting for the calendar. The gateway's timestamp check keeps the real clock.
+#[derive(Clone, Copy, Debug)]
+pub struct OffsetClock {
+    offset_ms: i64,
+}
+
+impl OffsetClock {
+    pub fn starting_at(start: DateTime) -> OffsetClock {
+        OffsetClock { offset_ms: start.to_epoch_secs() * 1_000 - SystemClock.now_millis() }
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now_millis(&self) -> i64 {
+        SystemClock.now_millis() + self.offset_ms
+    }
+}
+
 /// A clock tests move by hand.
 #[derive(Debug, Default)]
 pub struct ManualClock {

@@ -102,6 +102,8 @@ pub(crate) struct Shared {
     pub stats: Mutex<HubStats>,
     pub queued: AtomicU64,
     pub stopping: AtomicBool,
+    /// The portal's published figures (`public::figures`), recorded as answers leave.
+    pub figures: crate::public::ServiceFiguresRecorder,
 }
 
 /// A running hub.
@@ -121,11 +123,13 @@ impl Hub {
         clock: Arc<dyn Clock>,
     ) -> Result<Hub, HubError> {
         let snapshot = store.load()?;
-        let state = State::restore(pack, snapshot, config.node).map_err(HubError::Inconsistent)?;
+        let mut state = State::restore(pack, snapshot, config.node).map_err(HubError::Inconsistent)?;
+        state.refusals.since = Some(clock.now());
         let shared = Arc::new(Shared {
             stats: Mutex::new(HubStats::default()),
             queued: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
+            figures: Default::default(),
         });
         let (job_tx, job_rx) = sync_channel::<Work>(config.queue_len_max);
         let (commit_tx, commit_rx) = sync_channel::<CommitJob>(config.commit_queue_len_max);
@@ -169,7 +173,14 @@ impl Hub {
                 return dispatch::unavailable(self.clock.as_ref(), received_ms);
             }
         }
-        rx.await.unwrap_or_else(|_| dispatch::unavailable(self.clock.as_ref(), received_ms))
+        let reply = rx.await.unwrap_or_else(|_| dispatch::unavailable(self.clock.as_ref(), received_ms));
+        self.shared.figures.record(&reply, received_ms, self.clock.now_millis());
+        reply
+    }
+
+    /// The recorder of the portal's published figures.
+    pub(crate) fn figures(&self) -> &crate::public::ServiceFiguresRecorder {
+        &self.shared.figures
     }
 
     /// Runs `op` on the sequencer thread, in arrival order with the national calls; its answer

@@ -8,22 +8,37 @@
 //! (fail-stop): the durable state is always a prefix of whole batches and the next start reloads
 //! it, so nothing acknowledged is lost and nothing unacknowledged is half-present.
 
+pub mod adjust;
 mod agency;
 pub mod books;
 mod clock;
 mod dispatch;
+pub mod filing_rules;
+mod funds;
 mod hub;
 mod ids;
 mod negate;
+pub mod public;
 mod state;
 mod tx;
 
+pub use agency::dashboard;
 pub use agency::{
     AGENCY_SCAN_ROWS_MAX, AgencyError, AgencyUser, EntitlementView, FieldProblem, FilingView, MonthView,
     NewFiling, PACK_AUTHOR, PAGE_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Page, PersonDetail, PersonQuery,
     PersonRow, PoolView, SettlementDetail, SettlementQuery, SettlementRow, Side, StateView, YearView,
 };
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use agency::{
+    Actor, CategoryView, FilingEventView, FilingHistoryView, FilingRulesView, PersonError, PersonFilingView,
+    PersonFilings, PersonIdentity, PersonMe, PoolToDate, YearToDate,
+};
+pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
+pub use funds::{
+    AlertView, CareLineView, ClearingMonthView, ClearingPairView, ConfirmationView, FreezeInput,
+    FundCellView, LedgerClosing, ModeInput, ModeView, NettingView, NoticeInput, NoticeView, PaymentInput,
+    PaymentView, PositionView, PrepaymentView, StatementView, TopUpInput, TopUpView, TransferView,
+    ledger_closings,
+};
 pub use hub::{Hub, HubConfig, HubError, HubStats};
 
 /// The answer to one HTTP call of the national interface.

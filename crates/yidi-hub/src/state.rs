@@ -55,6 +55,15 @@ pub struct State {
     next_posting_id: u64,
     /// Filing records laid over the pack, and the agency API's per-region indexes.
     pub agency: crate::agency::AgencyState,
+    /// Every filing change (append-only history), by `filing_id`.
+    pub filing_history: crate::agency::FilingHistory,
+    /// Refused settlements and pre-settlements since the start, for the agency dashboards
+    /// (refusals are never stored; `agency::dashboard` module doc).
+    pub refusals: crate::agency::dashboard::RefusalLog,
+    /// Views rebuilt from the funds events (clearing, prepayment, …; `funds` module doc).
+    pub funds: crate::funds::FundsState,
+    /// The next funds `event_id` (one more than the largest stored).
+    next_event_id: u64,
 }
 
 impl State {
@@ -89,8 +98,13 @@ impl State {
             settle_postings: HashMap::new(),
             next_posting_id: 1,
             agency,
+            filing_history: crate::agency::FilingHistory::restore(s.filing_events),
+            refusals: Default::default(),
+            funds: crate::funds::FundsState::default(),
+            next_event_id: 1,
         };
-        state.restore_postings(&s.postings)?;
+        // Postings and funds events are replayed together, in the order they were made.
+        crate::funds::restore(&mut state, &s.postings, &s.funds_events)?;
         for v in s.visits {
             state.index_visit_no(&v);
             state.visits_by_person.entry(v.psn_no.clone()).or_default().push(v.mdtrt_id.clone());
@@ -121,17 +135,18 @@ impl State {
         Ok(state)
     }
 
-    /// Replays the stored postings into the ledger, in `posting_id` order; a malformed posting, one
-    /// the ledger refuses, or books that do not balance stop the start.
-    fn restore_postings(&mut self, records: &[yidi_store::PostingRecord]) -> Result<(), String> {
-        for r in records {
-            let posting = crate::books::posting_of_record(r)?;
-            self.ledger
-                .post(&posting)
-                .map_err(|e| format!("记账 #{}（{}）：{e}", r.posting_id, r.reference))?;
-            self.index_posting(posting);
-            self.next_posting_id = self.next_posting_id.max(r.posting_id + 1);
-        }
+    /// Replays one stored posting into the ledger (called in `posting_id` order by
+    /// `funds::restore`); a malformed posting or one the ledger refuses stops the start.
+    pub(crate) fn restore_posting(&mut self, r: &yidi_store::PostingRecord) -> Result<(), String> {
+        let posting = crate::books::posting_of_record(r)?;
+        self.ledger.post(&posting).map_err(|e| format!("记账 #{}（{}）：{e}", r.posting_id, r.reference))?;
+        self.index_posting(posting);
+        self.next_posting_id = self.next_posting_id.max(r.posting_id + 1);
+        Ok(())
+    }
+
+    /// After the replay: books that do not balance stop the start.
+    pub(crate) fn check_restored_books(&self) -> Result<(), String> {
         let trial = self.ledger.trial_balance();
         if trial != yidi_domain::Fen::ZERO {
             return Err(format!("账不平 / books do not balance: trial balance {trial}"));
@@ -143,6 +158,40 @@ impl State {
         if matches!(posting.kind(), PostingKind::Settlement { .. }) && posting.sense() == Sense::Normal {
             self.settle_postings.insert(posting.reference().to_string(), posting);
         }
+    }
+
+    /// The `posting_id` the next posting will get (funds events record it to replay in order).
+    pub(crate) fn next_posting_id(&self) -> u64 {
+        self.next_posting_id
+    }
+
+    /// Queues a funds event for the next commit (with any postings put in the same operation)
+    /// and returns its `event_id`. The caller changes its view in `state.funds` itself, exactly as
+    /// its replay function does at start (`funds` module doc).
+    pub fn put_funds_event(
+        &mut self,
+        kind: &str,
+        reference: &str,
+        at: DateTime,
+        by: &str,
+        body_json: String,
+    ) -> u64 {
+        let event_id = self.next_event_id;
+        self.next_event_id += 1;
+        self.pending.funds_events.push(yidi_store::FundsEventRecord {
+            event_id,
+            kind: kind.to_string(),
+            reference: reference.to_string(),
+            at,
+            by: by.to_string(),
+            body_json,
+        });
+        event_id
+    }
+
+    /// Notes a stored event's id at start, so new events get larger ones.
+    pub(crate) fn restore_event_id(&mut self, event_id: u64) {
+        self.next_event_id = self.next_event_id.max(event_id + 1);
     }
 
     /// Posts to the ledger and queues the posting for the same commit as the state change it
@@ -253,6 +302,12 @@ impl State {
         }
         self.pending.settlements.push(st.clone());
         self.settlements.insert(st.setl_id.clone(), st);
+    }
+
+    /// One filing history event (append-only), queued for the same commit as its filing record.
+    pub fn put_filing_event(&mut self, event: yidi_store::FilingEventRecord) {
+        self.filing_history.record(event.clone());
+        self.pending.filing_events.push(event);
     }
 
     /// A filing made or changed by an agency: the next settlement of its person sees it.

@@ -230,6 +230,12 @@ pub enum Account {
     FacilityReceivable { facility: FacilityId },
     /// `fac:H11010500001:cash` — Dr: cash the facility collected from cross-province patients.
     FacilityCash { facility: FacilityId },
+    /// `reimb:150100:pay` — Cr: manual reimbursements (手工报销, rule 26) the insured pooling region
+    /// computed and owes its persons, not yet paid.
+    ReimbursementPayable { region: DivisionCode },
+    /// `bank:150100` — Cr: money the insured pooling region's funds paid out of their own bank
+    /// account to persons (manual reimbursements), as opposed to the province's finance.
+    FundBank { region: DivisionCode },
 }
 
 impl Account {
@@ -260,6 +266,8 @@ impl Account {
             ["agency", agency, "pay"] => Ok(Account::AgencyPayable { agency: division(agency)? }),
             ["fac", f, "recv"] => Ok(Account::FacilityReceivable { facility: FacilityId::parse(f)? }),
             ["fac", f, "cash"] => Ok(Account::FacilityCash { facility: FacilityId::parse(f)? }),
+            ["reimb", region, "pay"] => Ok(Account::ReimbursementPayable { region: division(region)? }),
+            ["bank", region] => Ok(Account::FundBank { region: division(region)? }),
             _ => Err(bad()),
         }
     }
@@ -278,6 +286,8 @@ impl fmt::Display for Account {
             Account::AgencyPayable { agency } => write!(f, "agency:{agency}:pay"),
             Account::FacilityReceivable { facility } => write!(f, "fac:{facility}:recv"),
             Account::FacilityCash { facility } => write!(f, "fac:{facility}:cash"),
+            Account::ReimbursementPayable { region } => write!(f, "reimb:{region}:pay"),
+            Account::FundBank { region } => write!(f, "bank:{region}"),
         }
     }
 }
@@ -300,6 +310,8 @@ mod tests {
             "agency:110100:pay",
             "fac:H11010500001:recv",
             "fac:P31010400123:cash",
+            "reimb:150100:pay",
+            "bank:150100",
         ] {
             let account = Account::parse(code).unwrap();
             assert_eq!(account.code(), code);

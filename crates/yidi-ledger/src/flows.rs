@@ -252,3 +252,42 @@ pub fn facility_payment(
     b.credit(Account::FacilityReceivable { facility }, amount);
     Ok(Posting::assemble(PostingKind::FacilityPayment { agency, facility }, reference, at, Month::at(at), b))
 }
+
+/// The insured pooling region computes a manual reimbursement (手工报销, rule 26) of a bill the
+/// person paid in cash: Dr `fund:IR:f` each fund's share / Cr `reimb:IR:pay` the total, owed to
+/// the person until paid. Not part of any inter-provincial clearing (no pair).
+pub fn reimbursement(
+    region: DivisionCode,
+    amounts: &FundAmounts,
+    at: DateTime,
+    reference: &str,
+) -> Result<Posting, LedgerError> {
+    check_reference(reference)?;
+    if amounts.any_negative() || amounts.is_zero() {
+        return Err(LedgerError::NothingToPost { reference: reference.to_string() });
+    }
+    let mut b = Builder::with_capacity(7);
+    for (fund, amount) in amounts.iter() {
+        b.debit(Account::Fund { region, fund }, amount);
+    }
+    b.credit(Account::ReimbursementPayable { region }, amounts.total());
+    Ok(Posting::assemble(PostingKind::Reimbursement { region }, reference, at, Month::at(at), b))
+}
+
+/// The region pays a computed manual reimbursement to the person out of its funds' bank
+/// account: Dr `reimb:IR:pay` / Cr `bank:IR`.
+pub fn reimbursement_payment(
+    region: DivisionCode,
+    amount: Fen,
+    at: DateTime,
+    reference: &str,
+) -> Result<Posting, LedgerError> {
+    check_reference(reference)?;
+    if amount <= Fen::ZERO {
+        return Err(LedgerError::NothingToPost { reference: reference.to_string() });
+    }
+    let mut b = Builder::with_capacity(2);
+    b.debit(Account::ReimbursementPayable { region }, amount);
+    b.credit(Account::FundBank { region }, amount);
+    Ok(Posting::assemble(PostingKind::ReimbursementPayment { region }, reference, at, Month::at(at), b))
+}

@@ -60,7 +60,8 @@ pub use amounts::FundAmounts;
 pub use clearing::{ClearingConfig, ClearingMode, ClearingPeriod, LumpSum, PairClearing};
 pub use error::LedgerError;
 pub use flows::{
-    SettlementFacts, clearing_payment, facility_payment, prepayment, recovery, refusal, reversal, settlement,
+    SettlementFacts, clearing_payment, facility_payment, prepayment, recovery, refusal, reimbursement,
+    reimbursement_payment, reversal, settlement,
 };
 pub use ledger::Ledger;
 pub use month::Month;

@@ -66,6 +66,10 @@ pub enum PostingKind {
     ClearingPayment { pair: Pair, cleared: Month },
     /// The treatment agency pays a facility under the local agreement.
     FacilityPayment { agency: DivisionCode, facility: FacilityId },
+    /// The insured pooling region computes a manual reimbursement (手工报销) from its funds.
+    Reimbursement { region: DivisionCode },
+    /// The insured pooling region pays a computed manual reimbursement to the person.
+    ReimbursementPayment { region: DivisionCode },
 }
 
 impl PostingKind {
@@ -77,7 +81,9 @@ impl PostingKind {
             | PostingKind::Recovery { pair, .. }
             | PostingKind::Prepayment { pair }
             | PostingKind::ClearingPayment { pair, .. } => Some(pair),
-            PostingKind::FacilityPayment { .. } => None,
+            PostingKind::FacilityPayment { .. }
+            | PostingKind::Reimbursement { .. }
+            | PostingKind::ReimbursementPayment { .. } => None,
         }
     }
 
@@ -91,6 +97,8 @@ impl PostingKind {
             PostingKind::Prepayment { pair } => format!("prepay:{pair}"),
             PostingKind::ClearingPayment { pair, cleared } => format!("clearpay:{pair}:{cleared}"),
             PostingKind::FacilityPayment { agency, facility } => format!("facpay:{agency}:{facility}"),
+            PostingKind::Reimbursement { region } => format!("reimb:{region}"),
+            PostingKind::ReimbursementPayment { region } => format!("reimbpay:{region}"),
         }
     }
 
@@ -112,6 +120,10 @@ impl PostingKind {
                 agency: DivisionCode::parse(a).ok()?,
                 facility: FacilityId::parse(f).ok()?,
             }),
+            ["reimb", r] => Some(PostingKind::Reimbursement { region: DivisionCode::parse(r).ok()? }),
+            ["reimbpay", r] => {
+                Some(PostingKind::ReimbursementPayment { region: DivisionCode::parse(r).ok()? })
+            }
             _ => None,
         }
     }

@@ -120,7 +120,9 @@ impl PairStatement {
             }
             PostingKind::Prepayment { .. }
             | PostingKind::ClearingPayment { .. }
-            | PostingKind::FacilityPayment { .. } => {}
+            | PostingKind::FacilityPayment { .. }
+            | PostingKind::Reimbursement { .. }
+            | PostingKind::ReimbursementPayment { .. } => {}
         }
     }
 }

@@ -36,6 +36,15 @@ pub const NO_POLICY: &str = "no_policy";
 pub const MED_TYPE_NOT_SUPPORTED: &str = "med_type_not_supported";
 pub const REGION_NOT_OPEN: &str = "region_not_open";
 pub const CHRONIC_NOT_ENTITLED: &str = "chronic_not_entitled";
+// Clearing applications (3203/3204, Yidi's reading: `yidi-hub/src/tx/clr_appy.rs`).
+/// The application's totals differ from the hub's own; each differing total is named.
+pub const CLR_APPY_MISMATCH: &str = "clr_appy_mismatch";
+/// The facility already applied for that month and `clr_type` (and has not cancelled).
+pub const CLR_APPY_EXISTS: &str = "clr_appy_exists";
+/// Unknown `clr_appy_evt_id`, or another facility's.
+pub const CLR_APPY_NOT_FOUND: &str = "clr_appy_not_found";
+/// The application was paid (or cancelled) and can no longer be cancelled.
+pub const CLR_APPY_STATE: &str = "clr_appy_state";
 
 /// Every `err_code` of §4.2 this crate names (settlement refusals may add later reasons).
 pub const ALL_ERR_CODES: &[&str] = &[
@@ -64,6 +73,10 @@ pub const ALL_ERR_CODES: &[&str] = &[
     MED_TYPE_NOT_SUPPORTED,
     REGION_NOT_OPEN,
     CHRONIC_NOT_ENTITLED,
+    CLR_APPY_MISMATCH,
+    CLR_APPY_EXISTS,
+    CLR_APPY_NOT_FOUND,
+    CLR_APPY_STATE,
 ];
 
 /// One thing wrong with a message: where (`input.feedetail[3].pric`, or a header name) and why,
@@ -173,6 +186,6 @@ mod tests {
         );
         assert_eq!(ProtocolError::too_large("body", "x").err_code, TOO_LARGE);
         assert_eq!(ProtocolError::bad_envelope("msgid", "x").err_msg(), "[msgid]x");
-        assert_eq!(ALL_ERR_CODES.len(), 25);
+        assert_eq!(ALL_ERR_CODES.len(), 29);
     }
 }

@@ -447,6 +447,37 @@ pub struct In3202 {
     pub yidi_stmtdetl: Option<Vec<StmtDetl>>,
 }
 
+/// 3203 清算申请 (`data`): the facility applies for payment of one month's cross-province
+/// settlements of one `clr_type` under the local agreement. Totals are the facility's figures; the
+/// hub checks each against its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct In3203 {
+    pub clr_type: String,
+    pub clr_way: String,
+    /// The clearing month, `YYYYMM` (also read as `YYYY-MM`).
+    pub setlym: String,
+    pub begndate: Date,
+    pub enddate: Date,
+    pub medfee_sumamt: Fen,
+    /// 医保认可费用总额: Σ `inscp_scp_amt`.
+    pub med_sumfee: Fen,
+    /// 基金申报总额: Σ `fund_pay_sumamt`.
+    pub fund_appy_sum: Fen,
+    pub cash_payamt: Fen,
+    pub acct_pay: Fen,
+    /// 清算人次: the number of settlements.
+    pub psntime: i64,
+    /// The clearing agency (the facility's pooling region); checked when given.
+    pub clr_optins: Option<String>,
+}
+
+/// 3204 清算申请撤销 (`data`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct In3204 {
+    pub clr_appy_evt_id: String,
+    pub clr_optins: Option<String>,
+}
+
 /// 5203 结算信息查询 (`data`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct In5203 {
@@ -493,6 +524,8 @@ pub enum TxInput {
     Tx2601(In2601),
     Tx3201(In3201),
     Tx3202(In3202),
+    Tx3203(In3203),
+    Tx3204(In3204),
     Tx5203(In5203),
     Tx5204(In5204),
 }
@@ -527,6 +560,8 @@ impl TxInput {
             TxInput::Tx2601(_) => "2601",
             TxInput::Tx3201(_) => "3201",
             TxInput::Tx3202(_) => "3202",
+            TxInput::Tx3203(_) => "3203",
+            TxInput::Tx3204(_) => "3204",
             TxInput::Tx5203(_) => "5203",
             TxInput::Tx5204(_) => "5204",
         }
@@ -577,6 +612,8 @@ fn dispatch(r: &mut Reader, infno: &str, input: &Value) -> Option<Parsed> {
         "2601" => |r, i| on(r, i, "data", in2601).map(TxInput::Tx2601),
         "3201" => |r, i| on(r, i, "data", in3201).map(TxInput::Tx3201),
         "3202" => |r, i| in3202(r, i).map(TxInput::Tx3202),
+        "3203" => |r, i| on(r, i, "data", in3203).map(TxInput::Tx3203),
+        "3204" => |r, i| on(r, i, "data", in3204).map(TxInput::Tx3204),
         "5203" => |r, i| on(r, i, "data", in5203).map(TxInput::Tx5203),
         "5204" => |r, i| on(r, i, "data", in5204).map(TxInput::Tx5204),
         _ => return None,
@@ -1056,6 +1093,46 @@ fn in3202(r: &mut Reader, root: &Obj<'_>) -> Result<In3202, Stop> {
     };
     out.yidi_stmtdetl = rows.map(|rows| rows.iter().map(|row| stmt_detl(r, row)).collect());
     Ok(out)
+}
+
+fn in3203(r: &mut Reader, d: &Obj<'_>) -> In3203 {
+    let placeholder = Date::from_days(0);
+    let begndate = r.req_date(d, "begndate");
+    let enddate = r.req_date(d, "enddate");
+    if let (Some(begin), Some(end)) = (begndate, enddate)
+        && end < begin
+    {
+        r.problem(format!("{}.enddate", d.path), format!("结束日期 {end} 早于开始日期 {begin}"));
+    }
+    let setlym = r.req_code(d, "setlym", Code::Text(7));
+    let digits: String = setlym.chars().filter(char::is_ascii_digit).collect();
+    let month_ok = digits.len() == 6
+        && (setlym.len() == 6 || setlym.as_bytes().get(4) == Some(&b'-'))
+        && matches!(digits[4..].parse::<u8>(), Ok(1..=12));
+    if !setlym.is_empty() && !month_ok {
+        r.problem(format!("{}.setlym", d.path), format!("清算年月“{setlym}”应为 YYYYMM，如 202503"));
+    }
+    In3203 {
+        clr_type: r.req_code(d, "clr_type", CLR_TYPE),
+        clr_way: r.req_code(d, "clr_way", OPEN_DICT),
+        setlym: if month_ok { digits } else { setlym },
+        begndate: begndate.unwrap_or(placeholder),
+        enddate: enddate.unwrap_or(placeholder),
+        medfee_sumamt: r.req_amount(d, "medfee_sumamt", false),
+        med_sumfee: r.req_amount(d, "med_sumfee", false),
+        fund_appy_sum: r.req_amount(d, "fund_appy_sum", false),
+        cash_payamt: r.req_amount(d, "cash_payamt", false),
+        acct_pay: r.req_amount(d, "acct_pay", false),
+        psntime: r.req_integer(d, "psntime", false),
+        clr_optins: r.code(d, "clr_optins", DIVISION),
+    }
+}
+
+fn in3204(r: &mut Reader, d: &Obj<'_>) -> In3204 {
+    In3204 {
+        clr_appy_evt_id: r.req_code(d, "clr_appy_evt_id", ID),
+        clr_optins: r.code(d, "clr_optins", DIVISION),
+    }
 }
 
 fn in5203(r: &mut Reader, d: &Obj<'_>) -> In5203 {

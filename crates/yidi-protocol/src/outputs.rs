@@ -629,6 +629,42 @@ pub struct StmtDetailOut {
     pub yidi_stmtrslt: Vec<StmtRsltOut>,
 }
 
+/// 3203/3204 `result`: the clearing application as the hub holds it. The totals are the hub's
+/// own (equal to the facility's, or the application is refused); **ext** `yidi_*` fields say what
+/// the treatment agency will pay and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClrAppyOut {
+    pub clr_appy_evt_id: String,
+    pub clr_optins: String,
+    pub clr_type: String,
+    pub clr_way: String,
+    pub setlym: String,
+    pub begndate: String,
+    pub enddate: String,
+    pub psntime: i64,
+    #[serde(serialize_with = "yuan")]
+    pub medfee_sumamt: Fen,
+    #[serde(serialize_with = "yuan")]
+    pub med_sumfee: Fen,
+    #[serde(serialize_with = "yuan")]
+    pub fund_appy_sum: Fen,
+    #[serde(serialize_with = "yuan")]
+    pub cash_payamt: Fen,
+    #[serde(serialize_with = "yuan")]
+    pub acct_pay: Fen,
+    /// **ext** `1` applied, `2` paid, `3` cancelled.
+    pub yidi_appy_stas: String,
+    /// **ext** refusals and deductions booked so far against the application's settlements.
+    #[serde(serialize_with = "yuan")]
+    pub yidi_dedu_sumamt: Fen,
+}
+
+/// 3203/3204 `output`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClrAppyResultOut {
+    pub result: ClrAppyOut,
+}
+
 /// One 5204 `data[]` row: a live line with its split and settlement.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FeeQueryOut {

@@ -239,7 +239,7 @@ fn answer_ids_and_stamps() {
 
 #[test]
 fn transactions_offered_and_writing() {
-    for w in ["2201", "2207", "2203A", "2601", "9001", "2304"] {
+    for w in ["2201", "2207", "2203A", "2601", "9001", "2304", "3203", "3204"] {
         assert!(is_write(w) && is_offered(w), "{w}");
     }
     for r in ["2206", "2303", "1101", "5204", "3202"] {

@@ -393,6 +393,25 @@ fn reconciliation_periods() {
     );
 }
 
+/// 3203 reads `setlym` in both spellings and lists every bad field at once.
+#[test]
+fn clearing_applications_parse() {
+    let Ok(TxInput::Tx3203(tx)) = parse_input("3203", &sample("3203")) else { panic!() };
+    assert_eq!((tx.setlym.as_str(), tx.psntime, tx.fund_appy_sum.get()), ("202503", 1, 30_000));
+    let Ok(TxInput::Tx3203(tx)) = parse_input("3203", &changed("3203", "data", json!({"setlym": "2025-03"})))
+    else {
+        panic!()
+    };
+    assert_eq!(tx.setlym, "202503");
+    check_err(
+        "3203",
+        &changed("3203", "data", json!({"setlym": "202513", "enddate": "2025-02-01", "acct_pay": "-1"})),
+        BAD_FIELD,
+        "[input.data.enddate]结束日期 2025-02-01 早于开始日期 2025-03-01；\
+         [input.data.setlym]清算年月“202513”应为 YYYYMM，如 202503；[input.data.acct_pay]“-1” 不能为负数",
+    );
+}
+
 #[test]
 fn statement_lists_come_inline() {
     let Ok(TxInput::Tx3202(tx)) = parse_input("3202", &sample("3202")) else { panic!() };

@@ -30,6 +30,9 @@
 //! - a filing record (migration 2) keeps its dates as `YYYY-MM-DD` `TEXT`, as `filings.csv` does.
 //! - a credential's SM2 public key (migration 3) is a nullable `BLOB` as the caller encodes it,
 //!   `sm2_required` an `INTEGER` 0/1 (0 for credentials written before the migration).
+//! - the filing history (migration 6) is append-only like the ledger (triggers refuse UPDATE and
+//!   DELETE); a person's account keeps an argon2 PHC `TEXT` and a 32-byte `BLOB` SHA-256 of the
+//!   pending activation code, never a password or a code.
 //!
 //! No foreign key links visits, fee lines and settlements: the trait stores records as given and
 //! the hub keeps their rules; the only foreign keys hold a person's state rows together.
@@ -43,9 +46,11 @@
 
 mod access;
 mod codec;
+mod funds;
 mod ledger;
 pub mod limits;
 mod pack;
+mod people;
 mod read;
 mod schema;
 mod write;
@@ -177,5 +182,13 @@ impl Store for SqliteStore {
 
     fn agency_tokens(&self) -> StoreResult<Vec<AgencyTokenRecord>> {
         access::agency_tokens(&self.lock())
+    }
+
+    fn put_person_account(&self, account: &yidi_store::PersonAccountRecord) -> StoreResult<()> {
+        people::put_account(&self.lock(), account)
+    }
+
+    fn person_account(&self, psn_no: &str) -> StoreResult<Option<yidi_store::PersonAccountRecord>> {
+        people::account(&self.lock(), psn_no)
     }
 }

@@ -38,6 +38,8 @@ pub(crate) fn snapshot(conn: &Connection) -> StoreResult<Snapshot> {
         .collect(),
         filings: rows(conn, "filing", "SELECT * FROM filing ORDER BY filing_id", filing)?,
         postings: crate::ledger::postings(conn)?,
+        funds_events: crate::funds::events(conn)?,
+        filing_events: crate::people::filing_events(conn)?,
     })
 }
 

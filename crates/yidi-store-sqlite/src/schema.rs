@@ -240,8 +240,66 @@ CREATE TRIGGER ledger_entry_no_delete BEFORE DELETE ON ledger_entry
 BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
 "#;
 
+/// Version 5: funds events (clearing, prepayment, refusals, inquiries, reimbursements), append-only
+/// like the ledger: a row is written once in the same transaction as the postings it causes and is
+/// never updated or deleted (the triggers refuse it). The hub rebuilds its funds views from them.
+const V5: &str = r#"
+CREATE TABLE funds_event (
+    event_id   INTEGER NOT NULL PRIMARY KEY CHECK (event_id > 0),
+    kind       TEXT NOT NULL,
+    reference  TEXT NOT NULL,
+    at_s       INTEGER NOT NULL,
+    by_user    TEXT NOT NULL,
+    body_json  TEXT NOT NULL
+) STRICT;
+CREATE INDEX funds_event_by_reference ON funds_event (reference);
+
+CREATE TRIGGER funds_event_no_update BEFORE UPDATE ON funds_event
+BEGIN SELECT RAISE(ABORT, 'funds events are append-only'); END;
+CREATE TRIGGER funds_event_no_delete BEFORE DELETE ON funds_event
+BEGIN SELECT RAISE(ABORT, 'funds events are append-only'); END;
+"#;
+
+/// Version 6: the filing history and people's online accounts. `filing_event` is append-only like
+/// the ledger (one row per change of a filing, written with the filing record in the same batch;
+/// the triggers refuse UPDATE and DELETE). `person_account` keeps an argon2 PHC string and the
+/// SHA-256 of a pending one-time activation code, never the code or the password.
+const V6: &str = r#"
+CREATE TABLE filing_event (
+    event_id           INTEGER NOT NULL PRIMARY KEY CHECK (event_id > 0),
+    filing_id          TEXT NOT NULL,
+    psn_no             TEXT NOT NULL,
+    action             TEXT NOT NULL CHECK (action IN ('create', 'cancel', 'change_out', 'change_in')),
+    category           TEXT NOT NULL,
+    mdtrtarea_admvs    TEXT NOT NULL,
+    begndate           TEXT NOT NULL CHECK (length(begndate) = 10),
+    enddate            TEXT CHECK (enddate IS NULL OR length(enddate) = 10),
+    related_filing_id  TEXT,
+    channel            TEXT NOT NULL CHECK (channel IN ('agency', 'person')),
+    by_user            TEXT NOT NULL,
+    at_s               INTEGER NOT NULL,
+    note               TEXT NOT NULL
+) STRICT;
+CREATE INDEX filing_event_by_filing ON filing_event (filing_id);
+
+CREATE TRIGGER filing_event_no_update BEFORE UPDATE ON filing_event
+BEGIN SELECT RAISE(ABORT, 'the filing history is append-only'); END;
+CREATE TRIGGER filing_event_no_delete BEFORE DELETE ON filing_event
+BEGIN SELECT RAISE(ABORT, 'the filing history is append-only'); END;
+
+CREATE TABLE person_account (
+    psn_no                   TEXT NOT NULL PRIMARY KEY,
+    password_phc             TEXT,
+    activation_sha256        BLOB CHECK (activation_sha256 IS NULL OR length(activation_sha256) = 32),
+    activation_expires_at_s  INTEGER,
+    activation_issued_by     TEXT,
+    created_at_s             INTEGER NOT NULL,
+    updated_at_s             INTEGER NOT NULL
+) STRICT;
+"#;
+
 /// Every migration, in order; `MIGRATIONS.len()` is the schema version this build writes.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version a fully migrated database has.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

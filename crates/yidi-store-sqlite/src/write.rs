@@ -154,6 +154,12 @@ pub(crate) fn write_batch(tx: &Transaction<'_>, batch: &CommitBatch) -> StoreRes
     for posting in &batch.postings {
         crate::ledger::write_posting(tx, posting)?;
     }
+    for event in &batch.funds_events {
+        crate::funds::write_event(tx, event)?;
+    }
+    for event in &batch.filing_events {
+        crate::people::write_filing_event(tx, event)?;
+    }
     for (name, value) in &batch.sequences {
         let next_value = sequence_value(name, *value)?;
         let mut stmt = tx.prepare_cached(UPSERT_SEQUENCE).map_err(io("prepare sequence"))?;

@@ -67,6 +67,9 @@ suite!(
     agency_tokens_round_trip,
     filings_round_trip,
     postings_are_append_only,
+    funds_events_are_append_only,
+    filing_history_is_append_only,
+    person_accounts_round_trip,
 );
 
 /// `run_all` is the entry point other backends may use; it must pass on one open function too.

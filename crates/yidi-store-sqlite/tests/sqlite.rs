@@ -67,7 +67,7 @@ fn version_1_file_is_migrated() {
         // user_version 1.
         let conn = raw(&dir);
         conn.execute_batch(&format!(
-            "DROP TABLE filing; {DROP_SM2_COLUMNS} {DROP_LEDGER} PRAGMA user_version = 1;"
+            "DROP TABLE filing; {DROP_SM2_COLUMNS} {DROP_LEDGER} {DROP_FUNDS} {DROP_PEOPLE} PRAGMA user_version = 1;"
         ))
         .expect("downgrade");
     }
@@ -91,7 +91,9 @@ fn version_3_file_gets_the_append_only_ledger() {
     let dir = ScratchDir::new("version_3_file_gets_the_append_only_ledger");
     let batch = CommitBatch { postings: Vec::new(), ..outpatient_flow(1) };
     SqliteStore::open(&dir.db()).expect("create").commit(&batch).expect("commit");
-    raw(&dir).execute_batch(&format!("{DROP_LEDGER} PRAGMA user_version = 3;")).expect("downgrade");
+    raw(&dir)
+        .execute_batch(&format!("{DROP_LEDGER} {DROP_FUNDS} {DROP_PEOPLE} PRAGMA user_version = 3;"))
+        .expect("downgrade");
     let store = SqliteStore::open(&dir.db()).expect("migrating open");
     assert_eq!(store.load().expect("load"), expected(&[&batch]));
     let flow = outpatient_flow(2);
@@ -104,6 +106,33 @@ fn version_3_file_gets_the_append_only_ledger() {
         "UPDATE ledger_posting SET reference = 'x'",
         "DELETE FROM ledger_posting",
     ] {
+        let err = conn.execute(sql, []).expect_err(sql).to_string();
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+}
+
+/// What migration 5 added: the append-only funds events (its triggers go with it).
+const DROP_FUNDS: &str = "DROP TABLE funds_event;";
+/// Undoes migration 6 (the filing history and people's accounts).
+const DROP_PEOPLE: &str = "DROP TABLE filing_event; DROP TABLE person_account;";
+
+/// A file at schema version 4 (before funds events) is migrated on open: its data and postings
+/// are kept, and events can be appended afterwards but never updated or deleted.
+#[test]
+fn version_4_file_gets_append_only_funds_events() {
+    let dir = ScratchDir::new("version_4_file_gets_append_only_funds_events");
+    let batch = outpatient_flow(1);
+    SqliteStore::open(&dir.db()).expect("create").commit(&batch).expect("commit");
+    raw(&dir)
+        .execute_batch(&format!("{DROP_FUNDS} {DROP_PEOPLE} PRAGMA user_version = 4;"))
+        .expect("downgrade");
+    let store = SqliteStore::open(&dir.db()).expect("migrating open");
+    assert_eq!(store.load().expect("load"), expected(&[&batch]));
+    let events = CommitBatch { funds_events: rich_batch().funds_events, ..Default::default() };
+    store.commit(&events).expect("events after the migration");
+    assert_eq!(store.load().expect("load"), expected(&[&batch, &events]));
+    let conn = raw(&dir);
+    for sql in ["UPDATE funds_event SET body_json = '{}'", "DELETE FROM funds_event"] {
         let err = conn.execute(sql, []).expect_err(sql).to_string();
         assert!(err.contains("append-only"), "{sql}: {err}");
     }
@@ -130,7 +159,9 @@ fn version_2_credentials_are_migrated() {
     };
     SqliteStore::open(&dir.db()).expect("create").put_credential(&credential).expect("put");
     raw(&dir)
-        .execute_batch(&format!("{DROP_SM2_COLUMNS} {DROP_LEDGER} PRAGMA user_version = 2;"))
+        .execute_batch(&format!(
+            "{DROP_SM2_COLUMNS} {DROP_LEDGER} {DROP_FUNDS} {DROP_PEOPLE} PRAGMA user_version = 2;"
+        ))
         .expect("downgrade to version 2");
     let store = SqliteStore::open(&dir.db()).expect("migrating open");
     assert_eq!(store.credentials().expect("credentials"), vec![credential.clone()]);

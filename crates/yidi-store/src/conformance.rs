@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 
 use crate::{
     AgencyTokenRecord, AnswerRecord, BlockedMsgid, CommitBatch, CredentialRecord, FeeLineRecord,
-    FilingRecord, PostingRecord, SettlementRecord, SettlementStatus, SignRecord, Snapshot, Store, StoreError,
-    VisitKind, VisitRecord, VisitState,
+    FilingRecord, FundsEventRecord, PostingRecord, SettlementRecord, SettlementStatus, SignRecord, Snapshot,
+    Store, StoreError, VisitKind, VisitRecord, VisitState,
 };
 use yidi_domain::{Date, DateTime, Fen, PersonState, Price, Qty, StateDelta, YearAcc, line_fen};
 
@@ -42,6 +42,9 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("agency_tokens_round_trip", agency_tokens_round_trip),
     ("filings_round_trip", filings_round_trip),
     ("postings_are_append_only", postings_are_append_only),
+    ("funds_events_are_append_only", funds_events_are_append_only),
+    ("filing_history_is_append_only", filing_history_is_append_only),
+    ("person_accounts_round_trip", person_accounts_round_trip),
 ];
 
 /// Runs every check in turn (each on databases named after it).
@@ -346,6 +349,98 @@ pub fn postings_are_append_only(open: Open) {
     assert_snapshot(&load(&*store), &expected(&[&first, &next]), "after a new posting");
 }
 
+/// Filing history events read back exactly, in `event_id` order; an event id already stored
+/// fails the whole batch as corrupt and leaves nothing of it (not even its filing record).
+pub fn filing_history_is_append_only(open: Open) {
+    let store = open("filing_history_is_append_only");
+    let first = CommitBatch {
+        filing_events: vec![filing_event(7, "BA1", "create"), filing_event(2, "BA2", "create")],
+        ..Default::default()
+    };
+    store.commit(&first).expect("first events");
+    let after_first = load(&*store);
+    let ids: Vec<u64> = after_first.filing_events.iter().map(|e| e.event_id).collect();
+    assert_eq!(ids, [2, 7], "ordered by event_id");
+    let again = CommitBatch {
+        filings: vec![filing("BA9", "P9", None)],
+        filing_events: vec![filing_event(8, "BA9", "create"), filing_event(7, "BA1", "cancel")],
+        ..Default::default()
+    };
+    assert!(matches!(store.commit(&again), Err(StoreError::Corrupt(_))), "a stored event id fails the batch");
+    assert_snapshot(&load(&*store), &after_first, "after the refused batch");
+    let next = CommitBatch { filing_events: vec![filing_event(8, "BA1", "cancel")], ..Default::default() };
+    store.commit(&next).expect("a new event");
+    assert_snapshot(&load(&*store), &expected(&[&first, &next]), "after a new event");
+}
+
+/// A person's account reads back exactly; a put replaces it; unknown persons have none.
+pub fn person_accounts_round_trip(open: Open) {
+    let store = open("person_accounts_round_trip");
+    assert_eq!(store.person_account("P1").expect("read"), None);
+    let pending = crate::PersonAccountRecord {
+        psn_no: "P1".into(),
+        password_phc: None,
+        activation_sha256: Some([0xA5; 32]),
+        activation_expires_at: Some(at(72 * 3_600)),
+        activation_issued_by: Some("北京医保中心-张".into()),
+        created_at: at(0),
+        updated_at: at(0),
+    };
+    store.put_person_account(&pending).expect("put");
+    assert_eq!(store.person_account("P1").expect("read"), Some(pending.clone()));
+    let active = crate::PersonAccountRecord {
+        password_phc: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        activation_sha256: None,
+        activation_expires_at: None,
+        activation_issued_by: None,
+        updated_at: at(60),
+        ..pending
+    };
+    store.put_person_account(&active).expect("replace");
+    assert_eq!(store.person_account("P1").expect("read"), Some(active));
+    assert_eq!(store.person_account("P2").expect("read"), None);
+}
+
+/// Funds events read back exactly, in `event_id` order; an event id already stored — by an
+/// earlier batch or earlier in the same batch, identical or not — fails the whole batch as
+/// corrupt and leaves nothing of it (events are never replaced), including its postings.
+pub fn funds_events_are_append_only(open: Open) {
+    let first = CommitBatch {
+        funds_events: vec![funds_event(9, "clearing.freeze", 0), funds_event(2, "prepayment.notice", 1)],
+        postings: vec![posting(5, "通知 1", 1)],
+        ..Default::default()
+    };
+    {
+        let store = open("funds_events_are_append_only");
+        store.commit(&first).expect("first events");
+    }
+    let store = open("funds_events_are_append_only");
+    let before = load(&*store);
+    assert_snapshot(&before, &expected(&[&first]), "after the first events, reopened");
+    let ids: Vec<u64> = before.funds_events.iter().map(|e| e.event_id).collect();
+    assert_eq!(ids, [2, 9], "ordered by event_id");
+
+    let mut again = outpatient_flow(12);
+    again.funds_events.push(first.funds_events[0].clone());
+    let result = store.commit(&again);
+    assert!(matches!(result, Err(StoreError::Corrupt(_))), "a stored event again: {result:?}");
+    let twice = CommitBatch {
+        funds_events: vec![
+            funds_event(11, "clearing.confirm", 2),
+            FundsEventRecord { by: "other".into(), ..funds_event(11, "clearing.confirm", 2) },
+        ],
+        postings: vec![posting(6, "S-6", 2)],
+        ..Default::default()
+    };
+    let result = store.commit(&twice);
+    assert!(matches!(result, Err(StoreError::Corrupt(_))), "one event id twice in a batch: {result:?}");
+    assert_snapshot(&load(&*store), &before, "after refused events");
+
+    let next = CommitBatch { funds_events: vec![funds_event(10, "adjust.refuse", 3)], ..Default::default() };
+    store.commit(&next).expect("a new event id");
+    assert_snapshot(&load(&*store), &expected(&[&first, &next]), "after a new event");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The model of the contract
 // ---------------------------------------------------------------------------------------------
@@ -362,6 +457,8 @@ pub fn expected(batches: &[&CommitBatch]) -> Snapshot {
     let mut signs = BTreeMap::new();
     let mut filings = BTreeMap::new();
     let mut postings = BTreeMap::new();
+    let mut funds_events = BTreeMap::new();
+    let mut filing_events = BTreeMap::new();
     let mut snapshot = Snapshot::default();
     for batch in batches {
         for v in &batch.visits {
@@ -391,6 +488,12 @@ pub fn expected(batches: &[&CommitBatch]) -> Snapshot {
         for p in &batch.postings {
             postings.insert(p.posting_id, p.clone());
         }
+        for e in &batch.funds_events {
+            funds_events.insert(e.event_id, e.clone());
+        }
+        for e in &batch.filing_events {
+            filing_events.insert(e.event_id, e.clone());
+        }
         for (name, value) in &batch.sequences {
             let kept = snapshot.sequences.entry(name.clone()).or_insert(*value);
             *kept = (*kept).max(*value);
@@ -404,6 +507,8 @@ pub fn expected(batches: &[&CommitBatch]) -> Snapshot {
     snapshot.signs = signs.into_values().collect();
     snapshot.filings = filings.into_values().collect();
     snapshot.postings = postings.into_values().collect();
+    snapshot.funds_events = funds_events.into_values().collect();
+    snapshot.filing_events = filing_events.into_values().collect();
     snapshot
 }
 
@@ -423,6 +528,8 @@ fn assert_snapshot(actual: &Snapshot, expected: &Snapshot, when: &str) {
     assert_eq!(actual.sequences, expected.sequences, "sequences {when}");
     assert_eq!(actual.filings, expected.filings, "filings {when}");
     assert_eq!(actual.postings, expected.postings, "ledger postings {when}");
+    assert_eq!(actual.funds_events, expected.funds_events, "funds events {when}");
+    assert_eq!(actual.filing_events, expected.filing_events, "filing events {when}");
     assert_eq!(actual, expected, "snapshot {when}");
 }
 
@@ -674,7 +781,64 @@ pub fn rich_batch() -> CommitBatch {
             },
         ],
         postings: rich_postings(),
+        funds_events: rich_funds_events(),
+        filing_events: vec![
+            filing_event(3, "BA110000000000000001", "create"),
+            crate::FilingEventRecord {
+                enddate: None,
+                related_filing_id: Some("F-RICH-1".into()),
+                channel: "person".into(),
+                by: "person:110***********001X".into(),
+                note: "本人已确认告知承诺书（承诺制）".into(),
+                ..filing_event(i64::MAX as u64, "F-RICH-1", "change_out")
+            },
+        ],
     }
+}
+
+/// A history event of a filing by an agency user.
+pub fn filing_event(id: u64, filing_id: &str, action: &str) -> crate::FilingEventRecord {
+    crate::FilingEventRecord {
+        event_id: id,
+        filing_id: filing_id.into(),
+        psn_no: "P1100000007".into(),
+        action: action.into(),
+        category: "other_temporary".into(),
+        mdtrtarea_admvs: "310000".into(),
+        begndate: Date::parse("2025-03-01").expect("date"),
+        enddate: Some(Date::parse("2025-09-01").expect("date")),
+        related_filing_id: None,
+        channel: "agency".into(),
+        by: "北京医保中心-张".into(),
+        at: at(id as i64 % 86_400),
+        note: String::new(),
+    }
+}
+
+/// A funds event of `kind` by an agency user, with a JSON body naming a province pair.
+pub fn funds_event(id: u64, kind: &str, offset_s: i64) -> FundsEventRecord {
+    FundsEventRecord {
+        event_id: id,
+        kind: kind.into(),
+        reference: "110000>310000:2025-02".into(),
+        at: at(offset_s),
+        by: "医保局-北京 省级".into(),
+        body_json: format!(r#"{{"id":{id},"amount_fen":123456,"note":"确认 \"二月\""}}"#),
+    }
+}
+
+/// Events with edge values: the largest id, empty text, non-ASCII text, a large body.
+fn rich_funds_events() -> Vec<FundsEventRecord> {
+    vec![
+        FundsEventRecord { event_id: i64::MAX as u64, ..funds_event(1, "clearing.pay", -60) },
+        FundsEventRecord {
+            reference: String::new(),
+            by: "system".into(),
+            body_json: "{}".into(),
+            ..funds_event(1, "prepayment.notice", 0)
+        },
+        FundsEventRecord { body_json: "x".repeat(100_000), ..funds_event(3, "inquiry.open", 5) },
+    ]
 }
 
 /// Postings with edge values: the largest id, a reversal, non-ASCII text, extreme signed
@@ -849,6 +1013,8 @@ fn replacing_batch(first: &CommitBatch) -> CommitBatch {
     batch.sequences = vec![("setl_id".into(), 43)];
     // Postings are never replaced: a later batch only appends new ones.
     batch.postings = vec![posting(2_000_001, "S-RICH-2", 5)];
+    batch.funds_events = vec![funds_event(2_000_001, "clearing.confirm", 5)];
+    batch.filing_events = vec![filing_event(2_000_001, "F-RICH-1", "cancel")];
     for f in &mut batch.filings {
         f.cancelled_at = Some(at(10));
         f.enddate = Some(Date::parse("2030-12-31").expect("date"));

@@ -198,8 +198,70 @@ pub struct PostingRecord {
     pub entries: Vec<(String, Fen)>,
 }
 
+/// One funds event (clearing, prepayment, refusal, recovery, inquiry, reimbursement …) as stored:
+/// append-only, keyed by `event_id`, never replaced or updated. The store does not interpret
+/// `kind` or `body_json`; the hub's funds modules rebuild their in-memory views from the events
+/// in `event_id` order at start (`yidi-hub/src/funds.rs`). Kinds carry their module's prefix:
+/// `clearing.*`, `prepayment.*`, `adjust.*`, `inquiry.*`, `reimburse.*`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FundsEventRecord {
+    /// Assigned by the hub, increasing in commit order (1, 2, …).
+    pub event_id: u64,
+    /// `module.action`, e.g. `clearing.freeze`.
+    pub kind: String,
+    /// What the event is about, e.g. `110000>310000:2025-10` or a `setl_id`.
+    pub reference: String,
+    pub at: DateTime,
+    /// The agency user (token name), the facility code, or `system`.
+    pub by: String,
+    /// The event's data, JSON text (the module's own shape).
+    pub body_json: String,
+}
+
+/// One change of a filing, as the filing history keeps it: append-only, keyed by `event_id`,
+/// never replaced or updated. It carries the filing's columns after the change, who made it
+/// (an agency user's token name, or `person:<masked identity number>`), through which channel
+/// and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilingEventRecord {
+    /// Assigned by the hub, increasing in commit order (1, 2, …).
+    pub event_id: u64,
+    pub filing_id: String,
+    pub psn_no: String,
+    /// `create`, `cancel`, `change_out` (cancelled by a change) or `change_in` (made by one).
+    pub action: String,
+    pub category: String,
+    pub mdtrtarea_admvs: String,
+    pub begndate: Date,
+    pub enddate: Option<Date>,
+    /// For a change: the filing on the other side of it.
+    pub related_filing_id: Option<String>,
+    /// `agency` or `person`.
+    pub channel: String,
+    pub by: String,
+    pub at: DateTime,
+    /// A Chinese remark (commitment confirmed, retroactive begin date, …); may be empty.
+    pub note: String,
+}
+
+/// A person's online account (the people's portal): the password hash (argon2, PHC string) and
+/// the pending one-time activation code (its SHA-256 only), keyed by `psn_no`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonAccountRecord {
+    pub psn_no: String,
+    /// `None` until the first activation.
+    pub password_phc: Option<String>,
+    pub activation_sha256: Option<[u8; 32]>,
+    pub activation_expires_at: Option<DateTime>,
+    /// The agency user (or `cli`) that issued the pending code.
+    pub activation_issued_by: Option<String>,
+    pub created_at: DateTime,
+    pub updated_at: DateTime,
+}
+
 /// Everything one group commit writes. Records with an existing key replace the stored one,
-/// except ledger postings: a posting whose `posting_id` is already stored fails the batch.
+/// except ledger postings and funds events: a posting whose `posting_id` (an event whose
+/// `event_id`) is already stored fails the batch.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CommitBatch {
     pub visits: Vec<VisitRecord>,
@@ -216,6 +278,10 @@ pub struct CommitBatch {
     pub filings: Vec<FilingRecord>,
     /// Ledger postings, appended in the same transaction as the state change they record.
     pub postings: Vec<PostingRecord>,
+    /// Funds events, appended in the same transaction as the postings they cause.
+    pub funds_events: Vec<FundsEventRecord>,
+    /// Filing history events, appended in the same transaction as the filing records they describe.
+    pub filing_events: Vec<FilingEventRecord>,
 }
 
 impl CommitBatch {
@@ -234,6 +300,8 @@ impl CommitBatch {
         self.sequences.extend(other.sequences);
         self.filings.extend(other.filings);
         self.postings.extend(other.postings);
+        self.funds_events.extend(other.funds_events);
+        self.filing_events.extend(other.filing_events);
     }
 }
 
@@ -251,6 +319,10 @@ pub struct Snapshot {
     pub filings: Vec<FilingRecord>,
     /// Every ledger posting, ordered by `posting_id`.
     pub postings: Vec<PostingRecord>,
+    /// Every funds event, ordered by `event_id`.
+    pub funds_events: Vec<FundsEventRecord>,
+    /// Every filing history event, ordered by `event_id`.
+    pub filing_events: Vec<FilingEventRecord>,
 }
 
 /// A facility's gateway credential. The token is stored encrypted by the caller.
@@ -301,4 +373,7 @@ pub trait Store: Send + Sync {
     fn credentials(&self) -> StoreResult<Vec<CredentialRecord>>;
     fn put_agency_token(&self, token: &AgencyTokenRecord) -> StoreResult<()>;
     fn agency_tokens(&self) -> StoreResult<Vec<AgencyTokenRecord>>;
+    /// Writes a person's account durably (replacing the stored one).
+    fn put_person_account(&self, account: &PersonAccountRecord) -> StoreResult<()>;
+    fn person_account(&self, psn_no: &str) -> StoreResult<Option<PersonAccountRecord>>;
 }

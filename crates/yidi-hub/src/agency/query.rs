@@ -42,13 +42,19 @@ pub struct SettlementQuery {
     pub page_size: Option<String>,
 }
 
-/// `POST /api/agency/persons/{psn_no}/filings`: the columns of `filings.csv` an agency fills in.
+/// A new filing (or the new side of a change) as asked for, by an agency
+/// (`POST /api/agency/persons/{psn_no}/filings`) or a person (`POST /api/person/filings`): the
+/// columns of `filings.csv` as text. `begndate` defaults to today, `enddate` of a temporary
+/// filing to the region's shortest validity; `commitment` is the person's confirmation of the
+/// commitment statement (`filing_rules::commitment_statement`), needed for long-term and
+/// referral filings made online.
 #[derive(Clone, Debug, Default)]
 pub struct NewFiling {
     pub category: Option<String>,
     pub mdtrtarea_admvs: Option<String>,
     pub begndate: Option<String>,
     pub enddate: Option<String>,
+    pub commitment: Option<bool>,
 }
 
 /// A page request, checked against [`PAGE_MAX`] and [`PAGE_SIZE_MAX`].
@@ -100,8 +106,9 @@ impl SettlementFilter {
 pub struct FilingInput {
     pub category: FilingCategory,
     pub area: DivisionCode,
-    pub begndate: Date,
+    pub begndate: Option<Date>,
     pub enddate: Option<Date>,
+    pub commitment: bool,
 }
 
 /// Collects problems while fields are parsed.
@@ -230,18 +237,16 @@ impl NewFiling {
             check_area(&mut p, area, category, divisions);
         }
         let begndate = p.date("begndate", &self.begndate);
-        if self.begndate.as_deref().is_none_or(|t| t.trim().is_empty()) {
-            p.push("begndate", "缺少备案开始日期 begndate");
-        }
         let enddate = p.date("enddate", &self.enddate);
         if let (Some(begin), Some(end)) = (begndate, enddate)
             && end < begin
         {
             p.push("enddate", format!("结束日期 {end} 早于开始日期 {begin}"));
         }
-        match (category, area, begndate) {
-            (Some(category), Some(area), Some(begndate)) => {
-                p.finish(FilingInput { category, area, begndate, enddate })
+        let commitment = self.commitment.unwrap_or(false);
+        match (category, area) {
+            (Some(category), Some(area)) => {
+                p.finish(FilingInput { category, area, begndate, enddate, commitment })
             }
             _ => Err(p.0),
         }

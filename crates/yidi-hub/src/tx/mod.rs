@@ -87,6 +87,8 @@ pub fn run(state: &mut State, env: &Envelope, input: TxInput, now: DateTime) -> 
         TxInput::Tx5204(i) => query::fee_lines(state, &ctx, &i),
         TxInput::Tx3201(i) => recon::totals(state, &ctx, &i),
         TxInput::Tx3202(i) => recon::details(state, &ctx, &i),
+        TxInput::Tx3203(i) => crate::adjust::apply_3203(state, &ctx, &i),
+        TxInput::Tx3204(i) => crate::adjust::cancel_3204(state, &ctx, &i),
     };
     match result {
         Ok(answer) => Outcome::Ok(answer),

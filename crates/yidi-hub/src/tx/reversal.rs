@@ -133,6 +133,13 @@ fn reinstate(state: &mut State, ctx: &Ctx<'_>, i: &In2601) -> TxResult {
     let visit = state.visits.get(&st.mdtrt_id).cloned().ok_or_else(|| {
         err(codes::VISIT_NOT_FOUND, OMSGID, format!("找不到结算 {} 的就诊，请联系结算中心", st.setl_id))
     })?;
+    if let Some(r) = state.funds.adjust.reimbursed_visit(&visit.fixmedins_code, &visit.visit_no) {
+        let reason = format!(
+            "结算撤销后，就诊号 {} 已由参保地经办机构手工报销（{}），不能恢复原结算",
+            visit.visit_no, r.reimb_id
+        );
+        return Err(err(codes::NOT_REVERSIBLE, OMSGID, reason));
+    }
     let lines = lines_to_relink(state, ctx, &st, &visit)?;
     let mut person = state.person_state(&st.psn_no);
     if person.acct_balance < st.delta.acct_pay {

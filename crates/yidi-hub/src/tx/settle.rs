@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use yidi_adjudication::{Claim, Context, FeeLine, FilingClass, Refusal, Settlement, adjudicate, explain};
-use yidi_domain::{FacilityCode, Fen, MedType, line_fen};
+use yidi_domain::{FacilityCode, Fen, MedType, checked_line_fen};
 use yidi_protocol::errors::{self as codes, ProtocolError};
 use yidi_protocol::inputs::SplitAmounts;
 use yidi_protocol::outputs::{SetlIds, settlement_out, to_output_json};
@@ -42,7 +42,7 @@ fn net_lines(lines: &[FeeLineRecord]) -> Vec<FeeLine> {
     }
     for l in lines.iter().filter(|l| l.init_feedetl_sn.is_some()) {
         if let Some((_, cnt)) = l.init_feedetl_sn.as_deref().and_then(|sn| by_sn.get_mut(sn)) {
-            *cnt += l.cnt.ten_thousandths();
+            *cnt = cnt.saturating_add(l.cnt.ten_thousandths());
         }
     }
     by_sn
@@ -55,7 +55,9 @@ fn net_lines(lines: &[FeeLineRecord]) -> Vec<FeeLine> {
                 med_list_codg: l.med_list_codg,
                 cnt,
                 pric: l.pric,
-                amount: line_fen(cnt, l.pric),
+                // Stored lines are within the protocol's bounds, but a pathological sum of
+                // refund lines must not panic here: clamp, and the engine's range check refuses it.
+                amount: checked_line_fen(cnt, l.pric).unwrap_or(Fen::MAX),
                 fee_ocur_time: Some(l.fee_ocur_time),
             }
         })
@@ -93,8 +95,30 @@ fn refusal(r: &Refusal, path: &str) -> ProtocolError {
     err(r.err_code(), &format!("{path}.{field}"), r.to_string())
 }
 
-/// Settles or pre-settles; on settlement records everything in one commit.
+/// Settles or pre-settles; a refusal is counted for the agency dashboards (in memory only:
+/// refusals change nothing and are not stored; `agency::dashboard` module doc).
 pub fn settle(state: &mut State, ctx: &Ctx<'_>, req: Request) -> TxResult {
+    let who = (req.visit.psn_no.clone(), req.visit.fixmedins_code.clone(), req.visit.mdtrt_id.clone());
+    let result = settle_checked(state, ctx, req);
+    if let Err(e) = &result {
+        let pack = state.pack.clone();
+        state.refusals.record(&pack, &who.0, &who.1, &who.2, e.err_code, ctx.now);
+    }
+    result
+}
+
+/// Settles or pre-settles; on settlement records everything in one commit.
+fn settle_checked(state: &mut State, ctx: &Ctx<'_>, req: Request) -> TxResult {
+    if let Some(r) = state.funds.adjust.reimbursed_visit(&req.visit.fixmedins_code, &req.visit.visit_no) {
+        return Err(err(
+            codes::VISIT_STATE,
+            &format!("{}.mdtrt_id", req.path),
+            format!(
+                "就诊号 {} 已由参保地经办机构手工报销（{}，{}），不能再直接结算；请患者按手工报销结果处理",
+                req.visit.visit_no, r.reimb_id, r.computed_at
+            ),
+        ));
+    }
     if req.lines.is_empty() {
         return Err(err(
             codes::VISIT_STATE,
@@ -248,7 +272,16 @@ pub(super) fn put_posting(
     p: yidi_ledger::Posting,
     path: &str,
 ) -> Result<(), ProtocolError> {
-    state.put_posting(p).map_err(|e| err(codes::MONTH_CLEARED, &format!("{path}.setl_id"), format!("{e}")))
+    let reversal = p.sense() == yidi_ledger::Sense::Reversal;
+    state.put_posting(p).map_err(|e| {
+        let message = match e {
+            yidi_ledger::LedgerError::ClosedMonth { month, reference } if reversal => format!(
+                "结算 {reference} 所属的 {month} 已冻结清算，不能撤销；如需退回基金已支付的金额，请就医地经办机构办理追回（记入下一清算月）"
+            ),
+            e => e.to_string(),
+        };
+        err(codes::MONTH_CLEARED, &format!("{path}.setl_id"), message)
+    })
 }
 
 /// Cancels a live settlement (2208 / 2305): restores exactly what it changed.
@@ -278,6 +311,7 @@ pub fn reverse(
             ),
         ));
     }
+    crate::adjust::check_cancellable(state, setl_id, path)?;
     let mut person = state.person_state(&st.psn_no);
     person.revert(&st.delta);
     let output =

@@ -87,6 +87,13 @@ pub fn samples() -> Vec<(&'static str, Value)> {
             "yidi_stmtdetl": [{"setl_id": SETL, "mdtrt_id": MDTRT, "psn_no": PSN, "refd_setl_flag": "0",
                 "medfee_sumamt": 666.50, "fund_pay_sumamt": 0, "acct_pay": 500}]}}),
         ),
+        (
+            "3203",
+            json!({"data": {"clr_type": "11", "clr_way": "1", "setlym": "202503", "begndate": "2025-03-01",
+            "enddate": "2025-03-31", "medfee_sumamt": "666.50", "med_sumfee": "500.00", "fund_appy_sum": "300.00",
+            "cash_payamt": "166.50", "acct_pay": "200.00", "psntime": 1}}),
+        ),
+        ("3204", json!({"data": {"clr_appy_evt_id": "310104000000000001", "clr_optins": "310100"}})),
         ("5203", json!({"data": {"psn_no": PSN, "setl_id": SETL, "mdtrt_id": MDTRT}})),
         ("5204", json!({"data": {"psn_no": PSN, "mdtrt_id": MDTRT}})),
     ]

@@ -1,0 +1,464 @@
+//! Shared by the browser end-to-end tests (`tests/browser.rs`, and the dashboards' agency test):
+//! a headless Chromium driven over WebDriver (Debian's `/usr/bin/chromium` and
+//! `/usr/bin/chromedriver`, client `fantoccini`), the real `yidi serve --demo` binary on a free
+//! port with a temporary database, signed national calls and agency calls over plain HTTP, and
+//! screenshots.
+//!
+//! How to use:
+//! ```ignore
+//! mod browser_support;
+//! use browser_support::{Browser, Demo};
+//! let Some(browser) = Browser::start().await else { return }; // skipped: YIDI_SKIP_BROWSER_TESTS=1
+//! let demo = Demo::start("my-test");
+//! browser.goto(&demo.url("/")).await;
+//! browser.shot("home").await;
+//! ```
+//!
+//! * Without chromedriver the test fails, saying to `apt-get install chromium chromium-driver`,
+//!   unless `YIDI_SKIP_BROWSER_TESTS=1`.
+//! * Screenshots go to `target/browser-screenshots/NAME.png`; with
+//!   `YIDI_UPDATE_DOCS_SCREENSHOTS=1` also to `docs/screenshots/NAME.png`.
+//! * Every process started here is ended on drop, by its own handle.
+#![allow(dead_code)] // each test binary uses its own part of these helpers
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Desktop and phone window sizes of the screenshots.
+pub const DESKTOP: (u32, u32) = (1280, 900);
+pub const PHONE: (u32, u32) = (390, 844);
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("yidi-browser-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released; chromedriver takes a port number).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A child process killed (by its own handle) on drop.
+struct Owned(Child);
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// chromedriver and a headless Chromium session.
+pub struct Browser {
+    pub client: Client,
+    _driver: Owned,
+    _profile: PathBuf,
+}
+
+impl Browser {
+    /// `None` when `YIDI_SKIP_BROWSER_TESTS=1`; panics with the install command when chromedriver
+    /// or Chromium is missing.
+    pub async fn start() -> Option<Browser> {
+        if std::env::var("YIDI_SKIP_BROWSER_TESTS").is_ok_and(|v| v == "1") {
+            eprintln!("YIDI_SKIP_BROWSER_TESTS=1: browser tests skipped");
+            return None;
+        }
+        for path in [CHROMEDRIVER, CHROMIUM] {
+            assert!(
+                Path::new(path).exists(),
+                "{path} is missing: the browser tests need Debian's Chromium and its driver. \
+                 Install them with `apt-get install chromium chromium-driver` \
+                 (or set YIDI_SKIP_BROWSER_TESTS=1 to skip these tests)"
+            );
+        }
+        let port = free_port();
+        let log = std::env::temp_dir().join(format!("yidi-chromedriver-{}-{port}.log", std::process::id()));
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {CHROMEDRIVER}: {e}; `apt-get install chromium chromium-driver`")
+            });
+        let driver = Owned(driver);
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let profile = temp_dir(&format!("profile-{port}"));
+        let args = vec![
+            "--headless".to_string(),
+            "--no-sandbox".to_string(),
+            "--disable-gpu".to_string(),
+            "--disable-background-networking".to_string(),
+            "--disable-component-update".to_string(),
+            "--disable-sync".to_string(),
+            "--no-first-run".to_string(),
+            "--disable-dev-shm-usage".to_string(),
+            format!("--window-size={},{}", DESKTOP.0, DESKTOP.1),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        let mut caps = serde_json::Map::new();
+        caps.insert("goog:chromeOptions".to_string(), json!({"binary": CHROMIUM, "args": args}));
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver session failed: {e}; chromedriver log {}", log.display()));
+        client.set_window_size(DESKTOP.0, DESKTOP.1).await.unwrap();
+        Some(Browser { client, _driver: driver, _profile: profile })
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap_or_else(|e| panic!("goto {url}: {e}"));
+    }
+
+    /// The page's HTML as the browser has it now.
+    pub async fn source(&self) -> String {
+        self.client.source().await.unwrap()
+    }
+
+    /// The current path and query.
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
+    /// The element `selector` selects, waited for up to 10 s.
+    pub async fn css(&self, selector: &str) -> fantoccini::elements::Element {
+        match self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(selector)).await {
+            Ok(e) => e,
+            Err(e) => panic!("no element {selector} on {}: {e}", self.path().await),
+        }
+    }
+
+    /// The text of the element `selector` selects. A click that submits a form navigates while
+    /// the old page may still answer the lookup; its element then goes stale, so look again.
+    pub async fn text_of(&self, selector: &str) -> String {
+        let started = Instant::now();
+        loop {
+            match self.css(selector).await.text().await {
+                Ok(text) => return text,
+                Err(e) if started.elapsed() < Duration::from_secs(10) => {
+                    eprintln!("{selector}: {e}; looking again");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("text of {selector}: {e}"),
+            }
+        }
+    }
+
+    /// The path once the browser has landed on `expected`, or the path after 10 s. A click that
+    /// follows a link or submits a form returns before the next page has loaded.
+    pub async fn landed(&self, expected: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let path = self.path().await;
+            if path == expected || Instant::now() > deadline {
+                return path;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The text of `selector` once it contains `needle`, or its text after 10 s (the old page can
+    /// still answer right after a click).
+    pub async fn text_with(&self, selector: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.text_of(selector).await;
+            if text.contains(needle) || Instant::now() > deadline {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The page's HTML once it contains `needle`, or the HTML after 10 s.
+    pub async fn source_with(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let html = self.source().await;
+            if html.contains(needle) || Instant::now() > deadline {
+                return html;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click(&self, selector: &str) {
+        self.css(selector).await.click().await.unwrap_or_else(|e| panic!("click {selector}: {e}"));
+    }
+
+    /// Clears a text field and types into it.
+    pub async fn fill(&self, selector: &str, text: &str) {
+        let field = self.css(selector).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    pub async fn select(&self, selector: &str, value: &str) {
+        self.css(selector)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("select {value} in {selector}: {e}"));
+    }
+
+    /// Saves a screenshot of the window as `NAME.png` (see the module doc).
+    pub async fn shot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        let dir = repo().join("target/browser-screenshots");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(format!("{name}.png")), &png).unwrap();
+        if std::env::var("YIDI_UPDATE_DOCS_SCREENSHOTS").is_ok_and(|v| v == "1") {
+            let docs = repo().join("docs/screenshots");
+            fs::create_dir_all(&docs).unwrap();
+            fs::write(docs.join(format!("{name}.png")), &png).unwrap();
+        }
+    }
+
+    pub async fn window(&self, (w, h): (u32, u32)) {
+        self.client.set_window_size(w, h).await.unwrap();
+    }
+
+    /// Whether the page is wider than the window (a layout break on a phone).
+    pub async fn scrolls_sideways(&self) -> bool {
+        let v = self
+            .client
+            .execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![])
+            .await
+            .unwrap();
+        v.as_bool().unwrap_or(true)
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+/// A running `yidi serve --demo` on a free port with its own database.
+pub struct Demo {
+    pub addr: SocketAddr,
+    pub pack: yidi_domain::Pack,
+    _server: Owned,
+    dir: PathBuf,
+    msgids: AtomicU32,
+}
+
+impl Demo {
+    pub fn start(name: &str) -> Demo {
+        let dir = temp_dir(&format!("serve-{name}"));
+        let log = dir.join("serve.log");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_yidi"))
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
+            .arg(dir.join("yidi.db"))
+            .current_dir(repo())
+            .stdout(Stdio::piped())
+            .stderr(fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start yidi serve");
+        let stdout = child.stdout.take().unwrap();
+        let server = Owned(child);
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let addr = loop {
+            let line = rx.recv_timeout(Duration::from_secs(120)).unwrap_or_else(|_| {
+                panic!("yidi serve did not start; log:\n{}", fs::read_to_string(&log).unwrap_or_default())
+            });
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                break rest.split(|c: char| c.is_whitespace() || c == '（').next().unwrap().parse().unwrap();
+            }
+        };
+        std::thread::spawn(move || while rx.recv().is_ok() {});
+        let pack = yidi_refdata::load_pack(&repo().join("test_data/demo")).expect("demo pack");
+        Demo { addr, pack, _server: server, dir, msgids: AtomicU32::new(0) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// One national call from `facility`, signed with its demo credential; the answer's JSON.
+    pub fn national(&self, facility: &str, infno: &str, input: Value) -> Value {
+        let n = self.msgids.fetch_add(1, Ordering::Relaxed);
+        let msgid = format!("{facility}{:018}", u64::from(n) + 1);
+        let now = beijing_now();
+        let body =
+            json!({"infno": infno, "msgid": msgid, "mdtrtarea_admvs": format!("{}0000", &facility[1..3]),
+            "opter_type": "1", "opter": "T01", "opter_name": "浏览器测试", "inf_time": now,
+            "fixmedins_code": facility, "fixmedins_name": "测试医院", "input": input})
+            .to_string();
+        let ts = unix_now().to_string();
+        let nonce = format!("br{}-{n}", std::process::id());
+        let token = yidi_http::crypto::demo_facility_token(facility);
+        let sig = yidi_http::crypto::signature(&ts, &token, &nonce);
+        let head = format!(
+            "POST /fsi/api/callService HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\n\
+             x-tif-paasid: yidi_{facility}\r\nx-tif-timestamp: {ts}\r\nx-tif-nonce: {nonce}\r\nx-tif-signature: {sig}\r\n\
+             Content-Length: {}\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        let (status, text) = exchange(self.addr, &[head.as_bytes(), body.as_bytes()].concat());
+        assert_eq!(status, 200, "{infno}: {text}");
+        let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(v["infcode"], 0, "{infno} refused: {v}");
+        v
+    }
+
+    /// An agency API call with the region's demo token; status and JSON.
+    pub fn agency(&self, method: &str, path: &str, admdvs: &str, body: &Value) -> (u16, Value) {
+        let token = yidi_http::crypto::demo_agency_token(admdvs);
+        let body = if method == "GET" { String::new() } else { body.to_string() };
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\n\
+             Authorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        let (status, text) = exchange(self.addr, &[head.as_bytes(), body.as_bytes()].concat());
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A one-time activation code for `psn_no`, issued by its region's agency over the API.
+    pub fn activation_code(&self, psn_no: &str, admdvs: &str) -> String {
+        let (status, v) =
+            self.agency("POST", &format!("/api/agency/persons/{psn_no}/activation"), admdvs, &json!({}));
+        assert_eq!(status, 200, "activation: {v}");
+        v["code"].as_str().expect("a code").to_string()
+    }
+
+    /// A whole outpatient visit settled through the protocol (2201, 2203, 2204, 2207) with three
+    /// plain catalog lines; the 2207 output.
+    pub fn settle_outpatient(
+        &self,
+        person: &yidi_domain::PersonRecord,
+        facility: &yidi_domain::Facility,
+    ) -> Value {
+        let p = &person.person;
+        let code = facility.code.as_str();
+        let now = beijing_now();
+        let n = self.msgids.load(Ordering::Relaxed);
+        let reg = self.national(
+            code,
+            "2201",
+            json!({"data": {"psn_no": p.psn_no, "insutype": p.insutype.as_str(), "begntime": now,
+            "mdtrt_cert_type": "02", "mdtrt_cert_no": p.certno.as_str(), "ipt_otp_no": format!("BR{n}")}}),
+        );
+        let mdtrt_id = reg["output"]["data"]["mdtrt_id"].as_str().unwrap().to_string();
+        self.national(
+            code,
+            "2203",
+            json!({"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": p.psn_no, "med_type": "11",
+            "begntime": now, "dise_codg": "I10"}}),
+        );
+        let (lines, total) = self.fee_lines(facility, &now, &mdtrt_id, &p.psn_no);
+        self.national(code, "2204", json!({"feedetail": lines}));
+        let out = self.national(code, "2207", json!({"data": {"psn_no": p.psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": p.certno.as_str(),
+            "med_type": "11", "medfee_sumamt": total.yuan(), "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": "CB1",
+            "acct_used_flag": "1", "insutype": p.insutype.as_str()}}));
+        out["output"].clone()
+    }
+
+    fn fee_lines(
+        &self,
+        facility: &yidi_domain::Facility,
+        now: &str,
+        mdtrt_id: &str,
+        psn_no: &str,
+    ) -> (Vec<Value>, yidi_domain::Fen) {
+        use yidi_domain::{ChrgitmLv, Fen, Price, Qty, line_fen};
+        let today = yidi_domain::DateTime::parse(now).unwrap().date();
+        let catalog = &self.pack.refdata.catalogs[&facility.admdvs.province()];
+        let mut codes: Vec<(&String, String, ChrgitmLv)> = catalog
+            .items
+            .iter()
+            .filter_map(|(code, versions)| {
+                let item = versions.iter().find(|i| yidi_domain::in_period(today, i.begndate, i.enddate))?;
+                let plain = item.lmt_med_types.is_empty()
+                    && item.lmt_min_level.is_none()
+                    && item.lmt_dise_prefix.is_none();
+                plain.then(|| {
+                    (code, item.price_cap.map_or_else(|| "25.00".to_string(), |c| c.yuan()), item.lv)
+                })
+            })
+            .collect();
+        codes.sort();
+        let picks = [ChrgitmLv::A, ChrgitmLv::B, ChrgitmLv::C]
+            .iter()
+            .filter_map(|lv| codes.iter().find(|(_, _, l)| l == lv))
+            .collect::<Vec<_>>();
+        let mut total = Fen::ZERO;
+        let lines = picks
+            .iter()
+            .enumerate()
+            .map(|(n, (code, price, _))| {
+                let cnt = Qty::from_units(2);
+                let pric = Price::parse(price).unwrap();
+                let amount = line_fen(cnt, pric);
+                total += amount;
+                json!({"feedetl_sn": format!("{}", n + 1), "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": "CB1",
+                       "fee_ocur_time": now, "med_list_codg": code, "medins_list_codg": code,
+                       "det_item_fee_sumamt": amount.yuan(), "cnt": cnt.to_string(), "pric": pric.to_string()})
+            })
+            .collect();
+        (lines, total)
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// Now in Beijing time, `YYYY-MM-DD HH:MM:SS` (the demo hub runs on the system clock).
+pub fn beijing_now() -> String {
+    yidi_domain::DateTime::from_epoch_secs(unix_now() as i64 + 8 * 3_600).to_string()
+}
+
+fn exchange(addr: SocketAddr, request: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream.write_all(request).unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, body.to_string())
+}

@@ -1,0 +1,134 @@
+//! The filing history (append-only, written with the batch that changes the filing) and people's
+//! online accounts (one record per person, each put its own durable transaction, like credentials).
+
+use rusqlite::{Connection, OptionalExtension, Transaction, named_params};
+use yidi_store::{FilingEventRecord, PersonAccountRecord, StoreError, StoreResult};
+
+use crate::codec::{Cols, io, opt_secs, secs};
+use crate::read::rows;
+
+/// A stored id is never written again: the conflict is detected and the batch refused.
+const INSERT_FILING_EVENT: &str = "
+INSERT INTO filing_event (event_id, filing_id, psn_no, action, category, mdtrtarea_admvs, begndate, enddate,
+                          related_filing_id, channel, by_user, at_s, note)
+VALUES (:event_id, :filing_id, :psn_no, :action, :category, :mdtrtarea_admvs, :begndate, :enddate,
+        :related_filing_id, :channel, :by_user, :at_s, :note)
+ON CONFLICT (event_id) DO NOTHING";
+
+const UPSERT_ACCOUNT: &str = "
+INSERT INTO person_account (psn_no, password_phc, activation_sha256, activation_expires_at_s,
+                            activation_issued_by, created_at_s, updated_at_s)
+VALUES (:psn_no, :password_phc, :activation_sha256, :activation_expires_at_s, :activation_issued_by,
+        :created_at_s, :updated_at_s)
+ON CONFLICT (psn_no) DO UPDATE SET
+    password_phc = excluded.password_phc, activation_sha256 = excluded.activation_sha256,
+    activation_expires_at_s = excluded.activation_expires_at_s,
+    activation_issued_by = excluded.activation_issued_by, updated_at_s = excluded.updated_at_s";
+
+/// Appends one history event; an `event_id` already stored fails the batch as corrupt.
+pub(crate) fn write_filing_event(tx: &Transaction<'_>, e: &FilingEventRecord) -> StoreResult<()> {
+    let id = i64::try_from(e.event_id).map_err(|_| {
+        StoreError::Corrupt(format!("filing event id {} is beyond the store's range (i64::MAX)", e.event_id))
+    })?;
+    let mut stmt = tx.prepare_cached(INSERT_FILING_EVENT).map_err(io("prepare filing event"))?;
+    let inserted = stmt
+        .execute(named_params! {
+            ":event_id": id,
+            ":filing_id": e.filing_id,
+            ":psn_no": e.psn_no,
+            ":action": e.action,
+            ":category": e.category,
+            ":mdtrtarea_admvs": e.mdtrtarea_admvs,
+            ":begndate": e.begndate.to_string(),
+            ":enddate": e.enddate.map(|d| d.to_string()),
+            ":related_filing_id": e.related_filing_id,
+            ":channel": e.channel,
+            ":by_user": e.by,
+            ":at_s": secs(e.at),
+            ":note": e.note,
+        })
+        .map_err(io("write filing event"))?;
+    if inserted != 1 {
+        return Err(StoreError::Corrupt(format!(
+            "filing event {} is already stored; the filing history is append-only",
+            e.event_id
+        )));
+    }
+    Ok(())
+}
+
+/// Every history event, ordered by `event_id`.
+pub(crate) fn filing_events(conn: &Connection) -> StoreResult<Vec<FilingEventRecord>> {
+    rows(conn, "filing_event", "SELECT * FROM filing_event ORDER BY event_id", |c: &Cols<'_, '_>| {
+        Ok(FilingEventRecord {
+            event_id: c.u64("event_id")?,
+            filing_id: c.text("filing_id")?,
+            psn_no: c.text("psn_no")?,
+            action: c.text("action")?,
+            category: c.text("category")?,
+            mdtrtarea_admvs: c.text("mdtrtarea_admvs")?,
+            begndate: c.date("begndate")?,
+            enddate: c.opt_date("enddate")?,
+            related_filing_id: c.opt_text("related_filing_id")?,
+            channel: c.text("channel")?,
+            by: c.text("by_user")?,
+            at: c.time("at_s")?,
+            note: c.text("note")?,
+        })
+    })
+}
+
+pub(crate) fn put_account(conn: &Connection, a: &PersonAccountRecord) -> StoreResult<()> {
+    conn.prepare_cached(UPSERT_ACCOUNT)
+        .map_err(io("prepare person account"))?
+        .execute(named_params! {
+            ":psn_no": a.psn_no,
+            ":password_phc": a.password_phc,
+            ":activation_sha256": a.activation_sha256.as_ref().map(|h| &h[..]),
+            ":activation_expires_at_s": opt_secs(a.activation_expires_at),
+            ":activation_issued_by": a.activation_issued_by,
+            ":created_at_s": secs(a.created_at),
+            ":updated_at_s": secs(a.updated_at),
+        })
+        .map_err(io("write person account"))?;
+    Ok(())
+}
+
+pub(crate) fn account(conn: &Connection, psn_no: &str) -> StoreResult<Option<PersonAccountRecord>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT * FROM person_account WHERE psn_no = ?1")
+        .map_err(io("prepare person account read"))?;
+    let raw = stmt
+        .query_row([psn_no], |row| {
+            Ok((
+                row.get::<_, String>("psn_no")?,
+                row.get::<_, Option<String>>("password_phc")?,
+                row.get::<_, Option<Vec<u8>>>("activation_sha256")?,
+                row.get::<_, Option<i64>>("activation_expires_at_s")?,
+                row.get::<_, Option<String>>("activation_issued_by")?,
+                row.get::<_, i64>("created_at_s")?,
+                row.get::<_, i64>("updated_at_s")?,
+            ))
+        })
+        .optional()
+        .map_err(io("read person account"))?;
+    let Some((psn_no, password_phc, hash, expires, issued_by, created, updated)) = raw else {
+        return Ok(None);
+    };
+    let activation_sha256 = match hash {
+        None => None,
+        Some(bytes) => Some(<[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+            StoreError::Corrupt(format!("person_account {psn_no}: activation_sha256 is not 32 bytes"))
+        })?),
+    };
+    let time = yidi_domain::DateTime::from_epoch_secs;
+    Ok(Some(PersonAccountRecord {
+        psn_no,
+        password_phc,
+        activation_sha256,
+        activation_expires_at: expires.map(time),
+        activation_issued_by: issued_by,
+        created_at: time(created),
+        updated_at: time(updated),
+    }))
+}
