@@ -52,20 +52,7 @@ fn pick(pack: &Pack, kind: BenefitKind, date: Date) -> (&PersonRecord, &Facility
 /// `n` lines of unrestricted catalog rows of the facility's province valid on `date`.
 fn lines(pack: &Pack, facility: &Facility, date: Date, n: usize) -> Vec<FeeLine> {
     let catalog = &pack.refdata.catalogs[&facility.admdvs.province()];
-    let mut codes: Vec<&str> = catalog
-        .items
-        .iter()
-        .filter(|(_, v)| {
-            v.iter().any(|i| {
-                i.lmt_med_types.is_empty()
-                    && i.lmt_min_level.is_none()
-                    && i.lmt_dise_prefix.is_none()
-                    && yidi_domain::in_period(date, i.begndate, i.enddate)
-            })
-        })
-        .map(|(code, _)| code.as_str())
-        .collect();
-    codes.sort_unstable();
+    let codes: Vec<&str> = catalog.unrestricted(date).into_iter().map(|row| row.code.as_str()).collect();
     (0..n)
         .map(|i| {
             let cnt = Qty::from_units(1 + (i as i64 % 3));

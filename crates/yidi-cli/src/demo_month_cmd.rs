@@ -10,18 +10,16 @@
 //! README gives the whole sequence).
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
-use yidi_domain::{
-    BenefitKind, ChrgitmLv, DateTime, DivisionCode, Facility, Fen, Pack, PersonRecord, Price, Qty, line_fen,
-};
-use yidi_http::crypto::{demo_agency_token, demo_facility_token, signature};
+use yidi_domain::{BenefitKind, DateTime, DivisionCode, Facility, Fen, Pack, PersonRecord, Qty};
+use yidi_http::crypto::demo_agency_token;
+
+use crate::demo_client::{Hospital, Http, fee_lines, now_beijing};
 
 /// How long one request may take before the command gives up.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -82,12 +80,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 fn settle(args: &SettleArgs) -> anyhow::Result<ExitCode> {
     let pack = yidi_refdata::load_pack(&args.data)
         .map_err(|p| anyhow::anyhow!("演示数据包无效：{} 个问题", p.len()))?;
-    let http = Http::new(&args.url)?;
+    let http = Http::new(&args.url, REQUEST_TIMEOUT)?;
     let mut facilities: Vec<&Facility> = pack.refdata.facilities.values().collect();
     facilities.sort_by(|a, b| a.code.cmp(&b.code));
     let first = facilities.first().context("演示数据包没有定点机构")?;
     let mut hospital = Hospital::new(&http, first.code.as_str());
-    let now = hospital.hub_time()?;
+    let now = hub_time(&mut hospital)?;
     println!("结算中心时间 / hub time: {now}（清算月份 / clearing month {}）", &now.to_string()[..7]);
     let persons = round_robin(&pack);
     let mut by_pair: BTreeMap<(DivisionCode, DivisionCode), (usize, Fen)> = BTreeMap::new();
@@ -97,9 +95,8 @@ fn settle(args: &SettleArgs) -> anyhow::Result<ExitCode> {
             break;
         }
         let Some(facility) = cross_province_facility(record, &facilities, now) else { continue };
-        let mut h = Hospital::new(&http, facility.code.as_str());
-        h.counter = hospital.counter;
-        match h.settle(&pack, record, facility, now) {
+        hospital = hospital.at(facility.code.as_str());
+        match settle_visit(&mut hospital, &pack, record, facility, now) {
             Ok((setl_id, pooled, acct)) => {
                 made += 1;
                 let pair = (record.person.insuplc.province(), facility.admdvs.province());
@@ -113,7 +110,6 @@ fn settle(args: &SettleArgs) -> anyhow::Result<ExitCode> {
             }
             Err(e) => println!("跳过 / skipped {}：{e:#}", record.person.psn_no),
         }
-        hospital.counter = h.counter;
     }
     if made == 0 {
         bail!("没有一笔跨省结算成功：请确认结算中心以 --demo 启动，且 --clock 在 2025 年内");
@@ -198,47 +194,6 @@ fn round_robin(pack: &Pack) -> Vec<&PersonRecord> {
     out
 }
 
-/// Five unrestricted 甲/乙 lines of the facility's province, in quantities large enough that the
-/// funds pay beyond the deductible (a month's demo should move money).
-fn fee_lines(
-    pack: &Pack,
-    facility: &Facility,
-    now: DateTime,
-    mdtrt_id: &str,
-    psn_no: &str,
-) -> (Vec<Value>, Fen) {
-    let catalog = &pack.refdata.catalogs[&facility.admdvs.province()];
-    let mut codes: Vec<(&String, String)> = catalog
-        .items
-        .iter()
-        .filter_map(|(code, versions)| {
-            let item = versions.iter().find(|i| yidi_domain::in_period(now.date(), i.begndate, i.enddate))?;
-            let plain = item.lv != ChrgitmLv::C
-                && item.lmt_med_types.is_empty()
-                && item.lmt_min_level.is_none()
-                && item.lmt_dise_prefix.is_none();
-            plain.then(|| (code, item.price_cap.map_or_else(|| "25.00".to_string(), |c| c.yuan())))
-        })
-        .collect();
-    codes.sort();
-    let mut total = Fen::ZERO;
-    let lines = codes
-        .iter()
-        .take(5)
-        .enumerate()
-        .map(|(n, (code, price))| {
-            let cnt = Qty::from_units(40 + 10 * n as i64);
-            let pric = Price::parse(price).expect("catalog price is a valid amount");
-            let amount = line_fen(cnt, pric);
-            total += amount;
-            json!({"feedetl_sn": format!("{}", n + 1), "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": "DEMO",
-                   "fee_ocur_time": now.to_string(), "med_list_codg": code, "medins_list_codg": code,
-                   "det_item_fee_sumamt": amount.yuan(), "cnt": cnt.to_string(), "pric": pric.to_string()})
-        })
-        .collect();
-    (lines, total)
-}
-
 /// A hospital in another province that a long-term filing of the person covers.
 fn cross_province_facility<'p>(
     record: &PersonRecord,
@@ -264,7 +219,7 @@ fn clear(args: &ClearArgs) -> anyhow::Result<ExitCode> {
     if yidi_ledger::Month::parse(month).is_none() || month.len() != 7 {
         bail!("--month “{month}” 应为 YYYY-MM");
     }
-    let http = Http::new(&args.url)?;
+    let http = Http::new(&args.url, REQUEST_TIMEOUT)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("无法创建目录 {}", args.out.display()))?;
     let pack = yidi_refdata::load_pack(&args.data)
         .map_err(|p| anyhow::anyhow!("演示数据包无效：{} 个问题", p.len()))?;
@@ -423,159 +378,43 @@ fn clear_pair(
     Ok(())
 }
 
-/// A minimal HTTP/1.1 client: one connection per request.
-struct Http {
-    host_port: String,
+/// The hub's own time (its clock may be a demo clock): from a sign-in's `respond_time`.
+fn hub_time(hospital: &mut Hospital<'_>) -> anyhow::Result<DateTime> {
+    let v = hospital.call("9001", json!({"signIn": {"opter_no": "DEMO01"}}), now_beijing())?;
+    let t = v["respond_time"].as_str().context("9001 应答没有 respond_time")?;
+    let text = format!("{}-{}-{} {}:{}:{}", &t[0..4], &t[4..6], &t[6..8], &t[8..10], &t[10..12], &t[12..14]);
+    DateTime::parse(&text).map_err(|e| anyhow::anyhow!("respond_time {t}: {e}"))
 }
 
-impl Http {
-    fn new(url: &str) -> anyhow::Result<Http> {
-        let host_port =
-            url.strip_prefix("http://").context("只支持 http:// 地址")?.trim_end_matches('/').to_string();
-        Ok(Http { host_port })
-    }
-
-    fn exchange(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(String, String)],
-        body: &str,
-    ) -> anyhow::Result<(u16, String)> {
-        let mut stream = TcpStream::connect(&self.host_port)
-            .with_context(|| format!("无法连接 {}，请先运行 yidi serve --demo", self.host_port))?;
-        stream.set_read_timeout(Some(REQUEST_TIMEOUT))?;
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.host_port,
-            body.len()
-        );
-        for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-        request.push_str("\r\n");
-        request.push_str(body);
-        stream.write_all(request.as_bytes())?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response)?;
-        let response = String::from_utf8(response).context("应答不是 UTF-8")?;
-        let (head, payload) = response.split_once("\r\n\r\n").context("HTTP 应答不完整")?;
-        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).context("HTTP 状态行无法识别")?;
-        Ok((status, payload.to_string()))
-    }
-
-    /// An agency call with a bearer token; the status and the JSON answer.
-    fn agency(&self, method: &str, path: &str, token: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
-        let headers = vec![
-            ("Authorization".to_string(), format!("Bearer {token}")),
-            ("Content-Type".to_string(), "application/json".to_string()),
-        ];
-        let body = if body.is_null() { String::new() } else { body.to_string() };
-        let (status, text) = self.exchange(method, path, &headers, &body)?;
-        let v = serde_json::from_str(&text).with_context(|| format!("{path} 应答不是 JSON：{text}"))?;
-        Ok((status, v))
-    }
-
-    fn get_text(&self, path: &str, token: &str) -> anyhow::Result<String> {
-        let (status, text) =
-            self.exchange("GET", path, &[("Authorization".to_string(), format!("Bearer {token}"))], "")?;
-        if status != 200 {
-            bail!("{path}: {status} {text}");
-        }
-        Ok(text)
-    }
-}
-
-/// A facility's side of the national interface, signed with its demo credential.
-struct Hospital<'h> {
-    http: &'h Http,
-    facility: String,
-    token: String,
-    counter: u64,
-}
-
-fn real_unix_secs() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-}
-
-impl<'h> Hospital<'h> {
-    fn new(http: &'h Http, facility: &str) -> Hospital<'h> {
-        Hospital {
-            http,
-            facility: facility.to_string(),
-            token: demo_facility_token(facility),
-            counter: real_unix_secs() as u64 % 1_000_000 * 1_000,
-        }
-    }
-
-    /// The hub's own time (its clock may be a demo clock): from a sign-in's `respond_time`.
-    fn hub_time(&mut self) -> anyhow::Result<DateTime> {
-        let v = self.call(
-            "9001",
-            json!({"signIn": {"opter_no": "DEMO01"}}),
-            DateTime::from_epoch_secs(real_unix_secs() + 8 * 3_600),
-        )?;
-        let t = v["respond_time"].as_str().context("9001 应答没有 respond_time")?;
-        let text =
-            format!("{}-{}-{} {}:{}:{}", &t[0..4], &t[4..6], &t[6..8], &t[8..10], &t[10..12], &t[12..14]);
-        DateTime::parse(&text).map_err(|e| anyhow::anyhow!("respond_time {t}: {e}"))
-    }
-
-    fn call(&mut self, infno: &str, input: Value, now: DateTime) -> anyhow::Result<Value> {
-        self.counter += 1;
-        let msgid = format!("{}{:018}", self.facility, self.counter);
-        let body = json!({"infno": infno, "msgid": msgid, "mdtrtarea_admvs": format!("{}0000", &self.facility[1..3]),
-            "opter_type": "1", "opter": "DEMO01", "opter_name": "演示收费员", "inf_time": now.to_string(),
-            "fixmedins_code": self.facility, "fixmedins_name": "演示", "input": input})
-        .to_string();
-        let ts = real_unix_secs().to_string();
-        let nonce = format!("month{}x{}", self.counter, std::process::id());
-        let headers = vec![
-            ("Content-Type".to_string(), "application/json".to_string()),
-            ("x-tif-paasid".to_string(), format!("yidi_{}", self.facility)),
-            ("x-tif-timestamp".to_string(), ts.clone()),
-            ("x-tif-nonce".to_string(), nonce.clone()),
-            ("x-tif-signature".to_string(), signature(&ts, &self.token, &nonce)),
-        ];
-        let (_, text) = self.http.exchange("POST", "/fsi/api/callService", &headers, &body)?;
-        let v: Value =
-            serde_json::from_str(&text).with_context(|| format!("{infno} 应答不是 JSON：{text}"))?;
-        if v["infcode"] != 0 {
-            bail!("{infno} 被拒绝：{} {}", v["err_code"], v["err_msg"]);
-        }
-        Ok(v)
-    }
-
-    /// One outpatient visit settled; its `setl_id`, pooled fund share and account share.
-    fn settle(
-        &mut self,
-        pack: &Pack,
-        record: &PersonRecord,
-        facility: &Facility,
-        now: DateTime,
-    ) -> anyhow::Result<(String, Fen, Fen)> {
-        let p = &record.person;
-        let time = now.to_string();
-        let insutype = p.insutype.as_str();
-        let reg = self.call("2201", json!({"data": {"psn_no": p.psn_no, "insutype": insutype, "begntime": time,
-            "mdtrt_cert_type": "02", "mdtrt_cert_no": p.certno.as_str(), "ipt_otp_no": format!("MZ{}", self.counter)}}), now)?;
-        let mdtrt_id =
-            reg["output"]["data"]["mdtrt_id"].as_str().context("2201 没有返回 mdtrt_id")?.to_string();
-        self.call("2203", json!({"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": p.psn_no, "med_type": "11", "begntime": time, "dise_codg": "I10"}}), now)?;
-        let (lines, total) = fee_lines(pack, facility, now, &mdtrt_id, &p.psn_no);
-        self.call("2204", json!({"feedetail": lines}), now)?;
-        let v = self.call("2207", json!({"data": {"psn_no": p.psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": p.certno.as_str(),
-            "med_type": "11", "medfee_sumamt": total.yuan(), "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": "DEMO",
-            "acct_used_flag": "1", "insutype": insutype}}), now)?;
-        let i = &v["output"]["setlinfo"];
-        let amount = |f: &str| -> anyhow::Result<Fen> {
-            let text = match &i[f] {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            Fen::parse_yuan(&text).map_err(|e| anyhow::anyhow!("{f} {text}: {e}"))
+/// One outpatient visit settled; its `setl_id`, pooled fund share and account share.
+fn settle_visit(
+    hospital: &mut Hospital<'_>,
+    pack: &Pack,
+    record: &PersonRecord,
+    facility: &Facility,
+    now: DateTime,
+) -> anyhow::Result<(String, Fen, Fen)> {
+    let p = &record.person;
+    let time = now.to_string();
+    let insutype = p.insutype.as_str();
+    let reg = hospital.call("2201", json!({"data": {"psn_no": p.psn_no, "insutype": insutype, "begntime": time,
+        "mdtrt_cert_type": "02", "mdtrt_cert_no": p.certno.as_str(), "ipt_otp_no": format!("MZ{}", hospital.counter())}}), now)?;
+    let mdtrt_id = reg["output"]["data"]["mdtrt_id"].as_str().context("2201 没有返回 mdtrt_id")?.to_string();
+    hospital.call("2203", json!({"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": p.psn_no, "med_type": "11", "begntime": time, "dise_codg": "I10"}}), now)?;
+    let (lines, total) =
+        fee_lines(pack, facility, now, (&mdtrt_id, &p.psn_no), |n| Qty::from_units(40 + 10 * n as i64));
+    hospital.call("2204", json!({"feedetail": lines}), now)?;
+    let v = hospital.call("2207", json!({"data": {"psn_no": p.psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": p.certno.as_str(),
+        "med_type": "11", "medfee_sumamt": total.yuan(), "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": "DEMO",
+        "acct_used_flag": "1", "insutype": insutype}}), now)?;
+    let i = &v["output"]["setlinfo"];
+    let amount = |f: &str| -> anyhow::Result<Fen> {
+        let text = match &i[f] {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
         };
-        let pooled = amount("hifp_pay")? + amount("hifob_pay")? + amount("hifmi_pay")? + amount("maf_pay")?;
-        Ok((i["setl_id"].as_str().unwrap_or("").to_string(), pooled, amount("acct_pay")?))
-    }
+        Fen::parse_yuan(&text).map_err(|e| anyhow::anyhow!("{f} {text}: {e}"))
+    };
+    let pooled = amount("hifp_pay")? + amount("hifob_pay")? + amount("hifmi_pay")? + amount("maf_pay")?;
+    Ok((i["setl_id"].as_str().unwrap_or("").to_string(), pooled, amount("acct_pay")?))
 }

@@ -11,6 +11,7 @@ mod check_pack_cmd;
 mod conformance_cmd;
 mod credentials_cmd;
 mod db;
+mod demo_client;
 mod demo_month_cmd;
 mod demo_settle_cmd;
 mod import_cmd;

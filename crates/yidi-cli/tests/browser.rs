@@ -41,30 +41,19 @@ fn unfiled_shanghai_employees(demo: &Demo) -> Vec<&PersonRecord> {
 /// A cash bill (two plain catalog lines, paid at `facility` today) as the agency enters it for a
 /// manual reimbursement.
 fn cash_bill(demo: &Demo, facility: &yidi_domain::Facility) -> serde_json::Value {
-    use yidi_domain::{ChrgitmLv, Price, Qty, line_fen};
+    use yidi_domain::{ChrgitmLv, Qty, line_fen};
     let now = browser_support::beijing_now();
     let today = yidi_domain::DateTime::parse(&now).unwrap().date();
     let catalog = &demo.pack.refdata.catalogs[&facility.admdvs.province()];
-    let mut codes: Vec<(&String, String)> = catalog
-        .items
-        .iter()
-        .filter_map(|(code, versions)| {
-            let item = versions.iter().find(|i| yidi_domain::in_period(today, i.begndate, i.enddate))?;
-            let plain = item.lv != ChrgitmLv::C
-                && item.lmt_med_types.is_empty()
-                && item.lmt_min_level.is_none()
-                && item.lmt_dise_prefix.is_none();
-            plain.then(|| (code, item.price_cap.map_or_else(|| "25.00".to_string(), |c| c.yuan())))
-        })
-        .collect();
-    codes.sort();
-    let lines: Vec<serde_json::Value> = codes
-        .iter()
+    let lines: Vec<serde_json::Value> = catalog
+        .unrestricted(today)
+        .into_iter()
+        .filter(|row| row.lv != ChrgitmLv::C)
         .take(2)
         .enumerate()
-        .map(|(n, (code, price))| {
-            let (cnt, pric) = (Qty::from_units(10), Price::parse(price).unwrap());
-            serde_json::json!({"feedetl_sn": format!("{}", n + 1), "med_list_codg": code, "cnt": cnt.to_string(),
+        .map(|(n, row)| {
+            let (cnt, pric) = (Qty::from_units(10), row.sample_price());
+            serde_json::json!({"feedetl_sn": format!("{}", n + 1), "med_list_codg": row.code, "cnt": cnt.to_string(),
                 "pric": pric.to_string(), "det_item_fee_sumamt": line_fen(cnt, pric).yuan(), "fee_ocur_time": now})
         })
         .collect();

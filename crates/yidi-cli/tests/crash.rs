@@ -259,21 +259,13 @@ fn patients(pack: &Pack, now: DateTime) -> Vec<Patient<'_>> {
 
 fn plain_items<'p>(pack: &'p Pack, facility: &Facility, now: DateTime) -> Vec<(&'p str, Price)> {
     let catalog = &pack.refdata.catalogs[&facility.admdvs.province()];
-    let mut items: Vec<(&str, Price)> = catalog
-        .items
-        .iter()
-        .filter_map(|(code, versions)| {
-            let item = versions.iter().find(|i| yidi_domain::in_period(now.date(), i.begndate, i.enddate))?;
-            let plain = item.lv != ChrgitmLv::C
-                && item.lmt_med_types.is_empty()
-                && item.lmt_min_level.is_none()
-                && item.lmt_dise_prefix.is_none();
-            let price = item.price_cap.map_or_else(|| "25.00".to_string(), |c| c.yuan());
-            plain.then(|| (code.as_str(), Price::parse(&price).expect("catalog price")))
-        })
+    let items: Vec<(&str, Price)> = catalog
+        .unrestricted(now.date())
+        .into_iter()
+        .filter(|row| row.lv != ChrgitmLv::C)
+        .take(5)
+        .map(|row| (row.code.as_str(), row.sample_price()))
         .collect();
-    items.sort_by(|a, b| a.0.cmp(b.0));
-    items.truncate(5);
     assert!(!items.is_empty(), "no plain catalog items for {}", facility.code);
     items
 }

@@ -12,7 +12,7 @@ use crate::codes::{
     AssistClass, BenefitKind, CertNo, ChrgitmLv, DivisionCode, FacilityCode, FacilityKind, FilingCategory,
     Gender, InsuType, ListType, MedType, PsnGroup,
 };
-use crate::money::{Bp, Fen};
+use crate::money::{Bp, Fen, Price};
 use crate::time::{Date, DateTime, MonthDay};
 
 /// Where a record came from: a pack file (relative to the pack root) and a 1-based line.
@@ -141,6 +141,19 @@ pub struct CatalogItem {
     pub source: SourceRef,
 }
 
+impl CatalogItem {
+    /// Whether the row is payable for any medical type, at any facility level and for any
+    /// diagnosis.
+    pub fn is_unrestricted(&self) -> bool {
+        self.lmt_med_types.is_empty() && self.lmt_min_level.is_none() && self.lmt_dise_prefix.is_none()
+    }
+
+    /// A unit price for demo and test bills: the row's cap, or 25.00 yuan where it has none.
+    pub fn sample_price(&self) -> Price {
+        Price::from_fen(self.price_cap.unwrap_or(Fen::new(2_500)))
+    }
+}
+
 /// The payment catalog of one treatment province: every version of every code.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Catalog {
@@ -151,6 +164,18 @@ impl Catalog {
     /// The version of `code` valid on `date`.
     pub fn lookup(&self, code: &str, date: Date) -> Option<&CatalogItem> {
         self.items.get(code)?.iter().find(|item| in_period(date, item.begndate, item.enddate))
+    }
+    /// The unrestricted rows valid on `date`, ordered by code (so demo data and tests pick the
+    /// same rows on every run).
+    pub fn unrestricted(&self, date: Date) -> Vec<&CatalogItem> {
+        let mut rows: Vec<&CatalogItem> = self
+            .items
+            .values()
+            .filter_map(|versions| versions.iter().find(|i| in_period(date, i.begndate, i.enddate)))
+            .filter(|i| i.is_unrestricted())
+            .collect();
+        rows.sort_by(|a, b| a.code.cmp(&b.code));
+        rows
     }
     pub fn len(&self) -> usize {
         self.items.values().map(Vec::len).sum()
@@ -547,5 +572,56 @@ pub struct Pack {
 impl Pack {
     pub fn state_of(&self, psn_no: &str) -> PersonState {
         self.states.get(psn_no).cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(code: &str, begn: Date, end: Option<Date>) -> CatalogItem {
+        CatalogItem {
+            code: code.to_string(),
+            name: code.to_string(),
+            list_type: ListType::Drug,
+            lv: ChrgitmLv::A,
+            selfpay_prop: Bp::ZERO,
+            price_cap: None,
+            lmt_med_types: Vec::new(),
+            lmt_min_level: None,
+            lmt_dise_prefix: None,
+            begndate: begn,
+            enddate: end,
+            source: SourceRef::new("catalog.csv", 1),
+        }
+    }
+
+    #[test]
+    fn unrestricted_rows_are_the_valid_plain_ones_by_code() {
+        let d = |m, day| Date::new(2025, m, day).unwrap();
+        let mut level = row("B", d(1, 1), None);
+        level.lmt_min_level = Some(3);
+        let mut disease = row("C", d(1, 1), None);
+        disease.lmt_dise_prefix = Some("E11".into());
+        let mut capped = row("D", d(1, 1), None);
+        capped.price_cap = Some(Fen::new(1_234));
+        let mut catalog = Catalog::default();
+        for item in [
+            row("Z", d(1, 1), None),
+            level,
+            disease,
+            capped,
+            row("E", d(1, 1), Some(d(3, 31))),
+            row("E", d(4, 1), None),
+            row("F", d(1, 1), Some(d(3, 31))),
+        ] {
+            catalog.items.entry(item.code.clone()).or_default().push(item);
+        }
+        let codes = |date| catalog.unrestricted(date).iter().map(|r| r.code.clone()).collect::<Vec<_>>();
+        assert_eq!(codes(d(3, 1)), ["D", "E", "F", "Z"]);
+        assert_eq!(codes(d(6, 1)), ["D", "E", "Z"], "F has ended; E's second version is valid");
+        assert_eq!(catalog.unrestricted(d(6, 1))[1].begndate, d(4, 1));
+        assert_eq!(catalog.lookup("D", d(6, 1)).unwrap().sample_price().to_string(), "12.34");
+        assert_eq!(catalog.lookup("Z", d(6, 1)).unwrap().sample_price().to_string(), "25.00");
     }
 }

@@ -91,28 +91,18 @@ fn persons(pack: &Pack, now: DateTime) -> Vec<Person> {
             continue;
         }
         let catalog = &pack.refdata.catalogs[&f.admdvs.province()];
-        let mut items: Vec<(&String, String)> = catalog
-            .items
-            .iter()
-            .filter_map(|(code, versions)| {
-                let item =
-                    versions.iter().find(|i| yidi_domain::in_period(now.date(), i.begndate, i.enddate))?;
-                let plain = item.lv == ChrgitmLv::A
-                    && item.lmt_med_types.is_empty()
-                    && item.lmt_min_level.is_none()
-                    && item.lmt_dise_prefix.is_none();
-                plain.then(|| (code, item.price_cap.map_or_else(|| "25.00".to_string(), |c| c.yuan())))
-            })
-            .collect();
-        items.sort();
-        let (code, price) = items.first().expect("a plain class A item");
+        let row = catalog
+            .unrestricted(now.date())
+            .into_iter()
+            .find(|row| row.lv == ChrgitmLv::A)
+            .expect("a plain class A item");
         out.push(Person {
             psn_no: r.person.psn_no.clone(),
             certno: r.person.certno.as_str().to_string(),
             insutype: "310".into(),
             facility: f.code.as_str().to_string(),
-            code: code.to_string(),
-            price: price.clone(),
+            code: row.code.clone(),
+            price: row.sample_price().to_string(),
             pair,
         });
         if out.len() == 2 {

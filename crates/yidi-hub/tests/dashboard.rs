@@ -8,11 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use support::{World, ok, repo, temp_db};
-use yidi_domain::{
-    BenefitKind, ChrgitmLv, Date, DateTime, Facility, Fen, FilingCategory, Pack, PersonRecord, Price, Qty,
-    line_fen,
-};
+use support::{World, ok, plain_lines, repo, temp_db};
+use yidi_domain::{BenefitKind, Date, DateTime, Facility, Fen, FilingCategory, Pack, PersonRecord};
 use yidi_hub::dashboard::{Dashboard, DashboardQuery, FILING_MONTHS};
 use yidi_hub::{AgencyUser, Clock, NewFiling};
 
@@ -60,46 +57,6 @@ fn shanghai_hospital(pack: &Pack, today: Date) -> &Facility {
         .expect("an open Shanghai hospital")
 }
 
-/// Five plain 甲/乙 lines of the facility's province catalog and their total.
-fn fee_lines(
-    pack: &Pack,
-    facility: &Facility,
-    now: DateTime,
-    mdtrt_id: &str,
-    psn_no: &str,
-) -> (Vec<Value>, Fen) {
-    let catalog = &pack.refdata.catalogs[&facility.admdvs.province()];
-    let mut codes: Vec<(&String, String)> = catalog
-        .items
-        .iter()
-        .filter_map(|(code, versions)| {
-            let item = versions.iter().find(|i| yidi_domain::in_period(now.date(), i.begndate, i.enddate))?;
-            let plain = item.lv != ChrgitmLv::C
-                && item.lmt_med_types.is_empty()
-                && item.lmt_min_level.is_none()
-                && item.lmt_dise_prefix.is_none();
-            plain.then(|| (code, item.price_cap.map_or_else(|| "25.00".to_string(), |c| c.yuan())))
-        })
-        .collect();
-    codes.sort();
-    let mut total = Fen::ZERO;
-    let lines = codes
-        .iter()
-        .take(5)
-        .enumerate()
-        .map(|(n, (code, price))| {
-            let cnt = Qty::from_units(1);
-            let pric = Price::parse(price).unwrap();
-            let amount = line_fen(cnt, pric);
-            total += amount;
-            json!({"feedetl_sn": format!("{}", n + 1), "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": "CB1",
-                   "fee_ocur_time": now.to_string(), "med_list_codg": code, "medins_list_codg": code,
-                   "det_item_fee_sumamt": amount.yuan(), "cnt": cnt.to_string(), "pric": pric.to_string()})
-        })
-        .collect();
-    (lines, total)
-}
-
 /// One outpatient visit through 2201/2203/2204/2207; the 2207 answer, the `mdtrt_id` and the bill.
 async fn visit(w: &mut World, p: &PersonRecord, fac: &Facility, visit_no: &str) -> (Value, String, Fen) {
     let now = w.clock.now();
@@ -116,7 +73,7 @@ async fn visit(w: &mut World, p: &PersonRecord, fac: &Facility, visit_no: &str) 
     let info = json!({"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": psn_no, "med_type": "11",
         "begntime": now.to_string(), "dise_codg": "I10"}});
     ok(&w.call(code, "2203", info).await);
-    let (lines, total) = fee_lines(&w.pack.clone(), fac, now, &mdtrt_id, psn_no);
+    let (lines, total) = plain_lines(&w.pack.clone(), fac, now, (&mdtrt_id, psn_no), Some("CB1"));
     ok(&w.call(code, "2204", json!({"feedetail": lines})).await);
     let settle = json!({"data": {"psn_no": psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": certno,
         "med_type": "11", "medfee_sumamt": total.yuan(), "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": "CB1",
@@ -135,10 +92,7 @@ async fn stay(w: &mut World, p: &PersonRecord, fac: &Facility, ipt_no: &str) -> 
         "adm_dept_codg": "A01", "adm_dept_name": "内科"}});
     let out = w.call(code, "2401", admit).await;
     let mdtrt_id = ok(&out)["result"]["mdtrt_id"].as_str().unwrap().to_string();
-    let (mut lines, total) = fee_lines(&w.pack.clone(), fac, now, &mdtrt_id, psn_no);
-    for line in &mut lines {
-        line.as_object_mut().unwrap().remove("chrg_bchno");
-    }
+    let (lines, total) = plain_lines(&w.pack.clone(), fac, now, (&mdtrt_id, psn_no), None);
     ok(&w.call(code, "2301", json!({"feedetail": lines})).await);
     let discharge = json!({"dscginfo": {"mdtrt_id": mdtrt_id, "psn_no": psn_no, "insutype": "310",
         "endtime": now.to_string(), "dscg_way": "1", "dscg_dept_codg": "A01", "dscg_dept_name": "内科"}});

@@ -7,12 +7,10 @@ mod support;
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
-use support::{World, ok, repo, temp_db};
+use serde_json::json;
+use support::{World, ok, plain_lines, repo, temp_db};
 use yidi_domain::codes::mask_name;
-use yidi_domain::{
-    BenefitKind, ChrgitmLv, Date, DateTime, Facility, Fen, Pack, PersonRecord, Price, Qty, line_fen,
-};
+use yidi_domain::{BenefitKind, Date, DateTime, Facility, Pack, PersonRecord};
 use yidi_hub::{AgencyError, AgencyUser, Clock, NewFiling};
 
 fn demo_pack() -> Arc<Pack> {
@@ -170,38 +168,6 @@ fn hospital(pack: &Pack, today: Date) -> &Facility {
         .expect("an inpatient hospital in Shanghai")
 }
 
-fn stay_lines(pack: &Pack, f: &Facility, at: DateTime, mdtrt: &str, psn: &str) -> (Vec<Value>, Fen) {
-    let catalog = &pack.refdata.catalogs[&f.admdvs.province()];
-    let mut codes: Vec<(&String, String)> = catalog
-        .items
-        .iter()
-        .filter_map(|(code, versions)| {
-            let item = versions.iter().find(|i| yidi_domain::in_period(at.date(), i.begndate, i.enddate))?;
-            let plain = item.lv != ChrgitmLv::C
-                && item.lmt_med_types.is_empty()
-                && item.lmt_min_level.is_none()
-                && item.lmt_dise_prefix.is_none();
-            plain.then(|| (code, item.price_cap.map_or_else(|| "25.00".to_string(), |c| c.yuan())))
-        })
-        .collect();
-    codes.sort();
-    let mut total = Fen::ZERO;
-    let lines = codes
-        .iter()
-        .take(5)
-        .enumerate()
-        .map(|(n, (code, price))| {
-            let (cnt, pric) = (Qty::from_units(1), Price::parse(price).unwrap());
-            let amount = line_fen(cnt, pric);
-            total += amount;
-            json!({"feedetl_sn": format!("{}", n + 1), "mdtrt_id": mdtrt, "psn_no": psn,
-                   "fee_ocur_time": at.to_string(), "med_list_codg": code, "medins_list_codg": code,
-                   "det_item_fee_sumamt": amount.yuan(), "cnt": cnt.to_string(), "pric": pric.to_string()})
-        })
-        .collect();
-    (lines, total)
-}
-
 /// Goal: a Beijing employee admitted in Shanghai without a filing (Beijing refuses unfiled care)
 /// files retroactively before discharge settlement with the admission date as begin date, and
 /// that 2304 settles directly with the new filing; after the settlement a past begin date is
@@ -225,7 +191,7 @@ async fn retroactive_filing_is_used_by_the_discharge_settlement() {
         .await;
     let mdtrt = ok(&adm)["result"]["mdtrt_id"].as_str().unwrap().to_string();
     let at = DateTime::parse("2025-06-05 09:00:00").unwrap();
-    let (lines, total) = stay_lines(&pack, hospital(&pack, at.date()), at, &mdtrt, &psn);
+    let (lines, total) = plain_lines(&pack, hospital(&pack, at.date()), at, (&mdtrt, &psn), None);
     ok(&w.call(&fac, "2301", json!({"feedetail": lines})).await);
     ok(&w
         .call(

@@ -397,34 +397,21 @@ impl Demo {
         mdtrt_id: &str,
         psn_no: &str,
     ) -> (Vec<Value>, yidi_domain::Fen) {
-        use yidi_domain::{ChrgitmLv, Fen, Price, Qty, line_fen};
+        use yidi_domain::{ChrgitmLv, Fen, Qty, line_fen};
         let today = yidi_domain::DateTime::parse(now).unwrap().date();
         let catalog = &self.pack.refdata.catalogs[&facility.admdvs.province()];
-        let mut codes: Vec<(&String, String, ChrgitmLv)> = catalog
-            .items
+        let rows = catalog.unrestricted(today);
+        // One row of each class, so the settlement shows 甲, 乙 and 丙 at work.
+        let picks: Vec<_> = [ChrgitmLv::A, ChrgitmLv::B, ChrgitmLv::C]
             .iter()
-            .filter_map(|(code, versions)| {
-                let item = versions.iter().find(|i| yidi_domain::in_period(today, i.begndate, i.enddate))?;
-                let plain = item.lmt_med_types.is_empty()
-                    && item.lmt_min_level.is_none()
-                    && item.lmt_dise_prefix.is_none();
-                plain.then(|| {
-                    (code, item.price_cap.map_or_else(|| "25.00".to_string(), |c| c.yuan()), item.lv)
-                })
-            })
+            .filter_map(|lv| rows.iter().find(|r| r.lv == *lv))
             .collect();
-        codes.sort();
-        let picks = [ChrgitmLv::A, ChrgitmLv::B, ChrgitmLv::C]
-            .iter()
-            .filter_map(|lv| codes.iter().find(|(_, _, l)| l == lv))
-            .collect::<Vec<_>>();
         let mut total = Fen::ZERO;
         let lines = picks
             .iter()
             .enumerate()
-            .map(|(n, (code, price, _))| {
-                let cnt = Qty::from_units(2);
-                let pric = Price::parse(price).unwrap();
+            .map(|(n, row)| {
+                let (cnt, pric, code) = (Qty::from_units(2), row.sample_price(), &row.code);
                 let amount = line_fen(cnt, pric);
                 total += amount;
                 json!({"feedetl_sn": format!("{}", n + 1), "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": "CB1",

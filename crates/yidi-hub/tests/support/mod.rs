@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use yidi_domain::{DateTime, Pack};
+use yidi_domain::{ChrgitmLv, DateTime, Facility, Fen, Pack, Qty, line_fen};
 use yidi_hub::{Hub, HubConfig, ManualClock};
 use yidi_store::{Snapshot, Store};
 use yidi_store_sqlite::SqliteStore;
@@ -115,4 +115,38 @@ pub fn refused(v: &Value, code: &str, path: &str) {
 /// A number field as its JSON text (`666.5`), for exact comparisons.
 pub fn num(v: &Value) -> String {
     v.to_string()
+}
+
+/// A fee upload (2204 or 2301) of five unrestricted 甲/乙 rows of the facility's province
+/// catalog, one of each at its sample price, under `chrg_bchno` when given; the lines and their
+/// total.
+pub fn plain_lines(
+    pack: &Pack,
+    facility: &Facility,
+    at: DateTime,
+    (mdtrt_id, psn_no): (&str, &str),
+    chrg_bchno: Option<&str>,
+) -> (Vec<Value>, Fen) {
+    let catalog = &pack.refdata.catalogs[&facility.admdvs.province()];
+    let mut total = Fen::ZERO;
+    let lines = catalog
+        .unrestricted(at.date())
+        .into_iter()
+        .filter(|row| row.lv != ChrgitmLv::C)
+        .take(5)
+        .enumerate()
+        .map(|(n, row)| {
+            let (cnt, pric) = (Qty::from_units(1), row.sample_price());
+            let amount = line_fen(cnt, pric);
+            total += amount;
+            let mut line = json!({"feedetl_sn": format!("{}", n + 1), "mdtrt_id": mdtrt_id, "psn_no": psn_no,
+                "fee_ocur_time": at.to_string(), "med_list_codg": row.code, "medins_list_codg": row.code,
+                "det_item_fee_sumamt": amount.yuan(), "cnt": cnt.to_string(), "pric": pric.to_string()});
+            if let Some(batch) = chrg_bchno {
+                line["chrg_bchno"] = json!(batch);
+            }
+            line
+        })
+        .collect();
+    (lines, total)
 }
