@@ -75,7 +75,7 @@ async fn a_person_goes_from_moving_to_an_understood_settlement() {
         demo.pack.refdata.facilities.values().find(|f| f.code.as_str() == SHANGHAI_HOSPITAL).unwrap();
     assert!(suzhou.open_for(BenefitKind::Outpatient));
 
-    // Home page, on a desktop and on a phone (no sideways scrolling at 390 px), then English.
+    // Home page, on a desktop and on a phone (no sideways scrolling at 360 px, the narrowest the issue names), then English.
     b.goto(&demo.url("/")).await;
     assert!(b.source().await.contains("<html lang=\"zh-CN\">"));
     b.shot("home").await;

@@ -37,7 +37,7 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Desktop and phone window sizes of the screenshots.
 pub const DESKTOP: (u32, u32) = (1280, 900);
-pub const PHONE: (u32, u32) = (390, 844);
+pub const PHONE: (u32, u32) = (360, 780);
 
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -241,8 +241,13 @@ impl Browser {
         }
     }
 
+    /// Resizes the window, and checks that the page really is that narrow: a browser may keep a
+    /// minimum window width, and a layout test at a width it never got would prove nothing.
     pub async fn window(&self, (w, h): (u32, u32)) {
         self.client.set_window_size(w, h).await.unwrap();
+        let inner = self.client.execute("return window.innerWidth;", vec![]).await.unwrap();
+        let inner = inner.as_u64().unwrap_or(u64::MAX);
+        assert!(inner <= u64::from(w), "asked for a {w} px window, the page is {inner} px wide");
     }
 
     /// Whether the page is wider than the window (a layout break on a phone).
