@@ -3,17 +3,18 @@
 //! clearing applications (3203/3204), refusals before clearing and recoveries after it, the
 //! treatment agency's payment to a facility, 协查, manual reimbursement, and a restart.
 
+mod common;
 mod funds_world;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use serde_json::{Value, json};
-use yidi_domain::{BenefitKind, DateTime, Facility, Fen, Price, Qty};
-use yidi_hub::ManualClock;
+use yidi_domain::{DateTime, Fen, Price, Qty};
+use yidi_hub::Clock;
 use yidi_store::Store;
 use yidi_store_sqlite::SqliteStore;
 
+use common::{TempDb, World, employees, fee_lines, hospital, receipt};
 use funds_world::*;
 
 /// 3201 for one facility's settlements of the period (insutype 310, clr_type 11), with the
@@ -86,10 +87,8 @@ fn verify_books(db: &Path, ledger: &yidi_ledger::Ledger) {
 #[test]
 fn reconciliation_refusals_recovery_and_facility_payment() {
     let db = TempDb::new("e2e");
-    let t = issue_tokens(&db.0);
-    let pack = Arc::new(demo_pack());
-    let clock = Arc::new(ManualClock::at(DateTime::parse("2025-10-06 09:00:00").unwrap()));
-    let mut w = World::start(&db.0, pack.clone(), clock.clone(), 0);
+    let (t, mut w) = start_in_october(&db);
+    let (pack, clock) = (w.pack.clone(), w.clock.clone());
     let settled = settle_many(&mut w, &pack, BJ, SH, 4, 0);
     let mut facilities: Vec<String> = settled.iter().map(|s| s.facility.clone()).collect();
     facilities.sort();
@@ -308,10 +307,7 @@ fn reconciliation_refusals_recovery_and_facility_payment() {
         )
     };
     let before = views(&w);
-    let msgids = w.msgids;
-    w.stop();
-    drop(w);
-    let mut w = World::start(&db.0, pack, clock, msgids);
+    let mut w = w.restart();
     assert_eq!(views(&w), before);
     assert_eq!(w.ledger().balances(), ledger.balances());
     // And the rules still hold after the restart.
@@ -326,31 +322,16 @@ fn reconciliation_refusals_recovery_and_facility_payment() {
 #[test]
 fn manual_reimbursement_uses_the_engine_and_never_double_pays() {
     let db = TempDb::new("reimb");
-    let t = issue_tokens(&db.0);
-    let pack = Arc::new(demo_pack());
-    let now = DateTime::parse("2025-10-06 09:00:00").unwrap();
-    let clock = Arc::new(ManualClock::at(now));
-    let mut w = World::start(&db.0, pack.clone(), clock.clone(), 0);
+    let (t, mut w) = start_in_october(&db);
+    let (pack, now) = (w.pack.clone(), w.clock.now());
     let direct = settle_many(&mut w, &pack, BJ, SH, 1, 0).remove(0);
 
     // A Beijing employee's cash bill at a Beijing hospital (local care, its own catalog).
     let person = employees(&pack, BJ)[30];
     let psn_no = person.person.psn_no.clone();
-    let mut hospitals: Vec<&Facility> = pack
-        .refdata
-        .facilities
-        .values()
-        .filter(|f| f.code.as_str().starts_with("H11") && f.open_for(BenefitKind::Outpatient) && f.level >= 2)
-        .filter(|f| yidi_domain::in_period(now.date(), f.begndate, f.enddate))
-        .collect();
-    hospitals.sort_by(|a, b| a.code.cmp(&b.code));
-    let hospital = hospitals[0];
-    let (lines, _) = fee_lines(&pack, hospital, now, "-", &psn_no);
-    let receipt: Vec<Value> = lines
-        .iter()
-        .map(|l| json!({"feedetl_sn": l["feedetl_sn"], "med_list_codg": l["med_list_codg"], "cnt": l["cnt"],
-            "pric": l["pric"], "det_item_fee_sumamt": l["det_item_fee_sumamt"], "fee_ocur_time": l["fee_ocur_time"]}))
-        .collect();
+    let hospital = hospital(&pack, now, "H11");
+    let (lines, _) = fee_lines(&pack, hospital, now, "-", &psn_no, 5, 60);
+    let receipt = receipt(&lines);
     let bill = json!({"fixmedins_code": hospital.code.as_str(), "visit_no": "MZ-CASH-1", "receipt_no": "PJ0001",
         "med_type": "11", "begntime": now.to_string(), "dise_codg": "I10", "feedetail": receipt});
 
@@ -446,7 +427,7 @@ fn manual_reimbursement_uses_the_engine_and_never_double_pays() {
     let ledger = w.ledger();
     assert_eq!(ledger.balance(&owed), Fen::ZERO);
     assert_eq!(ledger.balance(&yidi_ledger::Account::FundBank { region }), -oracle.fund_pay_sumamt);
-    let mine = w.runtime.block_on(w.hub.person_reimbursements(&psn_no));
+    let mine = block_on(w.hub.person_reimbursements(&psn_no));
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].reimbursed, oracle.fund_pay_sumamt);
     assert_eq!(mine[0].status_name, "已支付");
@@ -459,10 +440,7 @@ fn manual_reimbursement_uses_the_engine_and_never_double_pays() {
 
     // A restart rebuilds the same reimbursement and keeps refusing the same receipt.
     let listed = w.get("/api/agency/reimbursements", &t.beijing).expect(200);
-    let msgids = w.msgids;
-    w.stop();
-    drop(w);
-    let w = World::start(&db.0, pack, clock, msgids);
+    let w = w.restart();
     assert_eq!(w.get("/api/agency/reimbursements", &t.beijing).expect(200), listed);
     w.post(&rpath, &t.beijing, &bill).refused(409, "already_reimbursed");
 }
@@ -473,11 +451,8 @@ fn manual_reimbursement_uses_the_engine_and_never_double_pays() {
 #[test]
 fn a_reimbursed_visit_cannot_be_settled_directly_again() {
     let db = TempDb::new("reimb-then-direct");
-    let t = issue_tokens(&db.0);
-    let pack = Arc::new(demo_pack());
-    let now = DateTime::parse("2025-10-06 09:00:00").unwrap();
-    let clock = Arc::new(ManualClock::at(now));
-    let mut w = World::start(&db.0, pack.clone(), clock.clone(), 0);
+    let (t, mut w) = start_in_october(&db);
+    let (pack, now) = (w.pack.clone(), w.clock.now());
     let direct = settle_many(&mut w, &pack, BJ, SH, 1, 0).remove(0);
 
     // The hospital cancels its settlement; the 2208's msgid is what a 2601 would name.
@@ -491,12 +466,8 @@ fn a_reimbursed_visit_cannot_be_settled_directly_again() {
 
     // The person pays cash and claims by hand at the insured region's agency.
     let facility = pack.refdata.facilities.values().find(|f| f.code.as_str() == direct.facility).unwrap();
-    let (lines, _) = fee_lines(&pack, facility, now, "-", &direct.psn_no);
-    let receipt: Vec<Value> = lines
-        .iter()
-        .map(|l| json!({"feedetl_sn": l["feedetl_sn"], "med_list_codg": l["med_list_codg"], "cnt": l["cnt"],
-            "pric": l["pric"], "det_item_fee_sumamt": l["det_item_fee_sumamt"], "fee_ocur_time": l["fee_ocur_time"]}))
-        .collect();
+    let (lines, _) = fee_lines(&pack, facility, now, "-", &direct.psn_no, 5, 60);
+    let receipt = receipt(&lines);
     let bill = json!({"fixmedins_code": direct.facility, "visit_no": direct.visit_no, "receipt_no": "PJ-AFTER-CANCEL",
         "med_type": "11", "begntime": now.to_string(), "dise_codg": "I10", "feedetail": receipt});
     let rpath = format!("/api/agency/persons/{}/reimbursements", direct.psn_no);

@@ -4,203 +4,35 @@
 //! paging, traces, pack upload, durability across a restart, the OpenAPI document and the docs
 //! page.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 use serde_json::{Value, json};
-use yidi_domain::{
-    BenefitKind, ChrgitmLv, DateTime, Facility, Fen, Pack, PersonRecord, Price, Qty, line_fen,
-};
-use yidi_http::agency::{AgencyApi, AgencySource};
-use yidi_http::auth::FacilityWindows;
-use yidi_http::credentials::{CredentialBook, add_agency};
+use yidi_domain::{DateTime, Facility, Pack, PersonRecord};
 use yidi_http::crypto;
-use yidi_http::server::{App, serve_until};
-use yidi_hub::{Clock, Hub, HubConfig, ManualClock, SystemClock};
+use yidi_hub::Clock;
 use yidi_store::Store;
-use yidi_store_sqlite::SqliteStore;
+
+use common::{
+    Answer, TempDb, World, agency_token, demo_dir, demo_pack, hospital, http, hub_clock, json_headers,
+    open_visit, percent, settle, unfiled_employees,
+};
 
 const BEIJING: &str = "110000";
 const SHANGHAI: &str = "310000";
 const NANJING: &str = "320100";
 
-fn demo_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test_data/demo")
-}
-
-fn demo_pack() -> Pack {
-    yidi_refdata::load_pack(&demo_dir()).expect("demo pack loads")
-}
-
-/// A database file of its own, removed (with its WAL) when dropped.
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(name: &str) -> TempDb {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("yidi-agency-{}-{n}-{name}.db", std::process::id()));
-        TempDb(path)
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
-    }
-}
-
-/// A running hub and server; the hub's clock is moved by hand, the gateway's is the system's.
-struct World {
-    addr: SocketAddr,
-    store: Arc<SqliteStore>,
-    clock: Arc<ManualClock>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<std::io::Result<()>>>,
-    msgids: u32,
-}
-
+/// The agency API's requests: JSON, with an optional bearer token.
 impl World {
-    fn start(db: &Path, clock: Arc<ManualClock>) -> World {
-        let pack = Arc::new(demo_pack());
-        let store = Arc::new(SqliteStore::open(db).expect("store opens"));
-        let hub_clock: Arc<dyn Clock> = clock.clone();
-        let hub = Arc::new(Hub::start(HubConfig::default(), store.clone(), pack.clone(), hub_clock).unwrap());
-        let source = AgencySource { store: store.clone(), demo_regions: None };
-        let agency = AgencyApi::new(hub.clone(), source).expect("agency book loads");
-        let mut book = CredentialBook::default();
-        book.add_demo(pack.refdata.facilities.keys());
-        let edge_clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let windows = FacilityWindows::from_pack(&pack);
-        let app = Arc::new(App::new(hub, book, windows, edge_clock, true).with_agency(agency));
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-                addr_tx.send(listener.local_addr()?).expect("the test waits for the address");
-                serve_until(listener, app, async {
-                    let _ = stop_rx.await;
-                })
-                .await
-            })
-        });
-        let addr = addr_rx.recv().unwrap();
-        World { addr, store, clock, stop: Some(stop), thread: Some(thread), msgids: 0 }
-    }
-
-    fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            thread.join().unwrap().unwrap();
-        }
-    }
-
     fn get(&self, path: &str, token: Option<&str>) -> Answer {
-        http(self.addr, "GET", path, &bearer(token), b"")
+        http(self.addr, "GET", path, &json_headers(token), b"")
     }
 
     fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
-        http(self.addr, "POST", path, &bearer(token), body.to_string().as_bytes())
+        http(self.addr, "POST", path, &json_headers(token), body.to_string().as_bytes())
     }
-
-    /// One national call from `facility`, signed with its demo credential; the parsed answer.
-    fn call(&mut self, facility: &str, infno: &str, input: Value) -> Value {
-        self.msgids += 1;
-        let msgid = format!("{facility}{:018}", self.msgids);
-        let now = self.clock.now().to_string();
-        let body = json!({"infno": infno, "msgid": msgid, "mdtrtarea_admvs": format!("{}0000", &facility[1..3]),
-            "opter_type": "1", "opter": "T01", "opter_name": "测试收费员", "inf_time": now,
-            "fixmedins_code": facility, "fixmedins_name": "测试医院", "input": input});
-        let answer =
-            http(self.addr, "POST", "/fsi/api/callService", &signed(facility), body.to_string().as_bytes());
-        assert_eq!(answer.status, 200, "{infno}: {}", answer.body);
-        answer.json()
-    }
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn bearer(token: Option<&str>) -> Vec<(String, String)> {
-    let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
-    if let Some(token) = token {
-        headers.push(("authorization".to_string(), format!("Bearer {token}")));
-    }
-    headers
-}
-
-fn signed(facility: &str) -> Vec<(String, String)> {
-    static NONCE: AtomicU32 = AtomicU32::new(0);
-    let nonce = format!("ag{}-{}", std::process::id(), NONCE.fetch_add(1, Ordering::Relaxed));
-    let ts =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
-    let token = crypto::demo_facility_token(facility);
-    vec![
-        ("content-type".to_string(), "application/json".to_string()),
-        ("x-tif-paasid".to_string(), format!("yidi_{facility}")),
-        ("x-tif-timestamp".to_string(), ts.clone()),
-        ("x-tif-signature".to_string(), crypto::signature(&ts, &token, &nonce)),
-        ("x-tif-nonce".to_string(), nonce),
-    ]
-}
-
-/// One HTTP/1.1 exchange over a fresh connection.
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-    /// The answer must have `status`; its JSON body.
-    fn expect(&self, status: u16) -> Value {
-        assert_eq!(self.status, status, "{}", self.body);
-        self.json()
-    }
-}
-
-fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> Answer {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes()).unwrap();
-    let _ = stream.write_all(body);
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no answer: {text:?}"));
-    let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Answer { status, headers, body: body.to_string() }
 }
 
 /// Agency tokens issued the way `yidi agency add` does, before the server starts.
@@ -211,120 +43,17 @@ struct Tokens {
 }
 
 fn issue_tokens(db: &Path) -> Tokens {
-    let store = SqliteStore::open(db).unwrap();
-    let now = DateTime::parse("2025-01-01 00:00:00").unwrap();
-    let add = |name: &str, admdvs: &str| {
-        let code = yidi_domain::DivisionCode::parse(admdvs).unwrap();
-        add_agency(&store, name, code, now).unwrap().token
-    };
     Tokens {
-        beijing: add("北京医保中心-张", BEIJING),
-        shanghai: add("上海医保中心-李", SHANGHAI),
-        nanjing: add("南京医保中心-王", NANJING),
+        beijing: agency_token(db, "北京医保中心-张", BEIJING),
+        shanghai: agency_token(db, "上海医保中心-李", SHANGHAI),
+        nanjing: agency_token(db, "南京医保中心-王", NANJING),
     }
-}
-
-fn hub_clock() -> Arc<ManualClock> {
-    Arc::new(ManualClock::at(SystemClock.now()))
 }
 
 /// A Beijing employee without any filing (Beijing refuses unfiled care) and an open Shanghai
 /// hospital: the pair whose settlement depends on a filing.
 fn unfiled_pair(pack: &Pack, now: DateTime) -> (&PersonRecord, &Facility) {
-    let person = pack
-        .persons
-        .values()
-        .find(|r| {
-            r.person.insuplc.to_string() == BEIJING
-                && r.person.insutype.as_str() == "310"
-                && r.filings.is_empty()
-        })
-        .expect("an unfiled Beijing employee");
-    let mut facilities: Vec<&Facility> = pack.refdata.facilities.values().collect();
-    facilities.sort_by(|a, b| a.code.cmp(&b.code));
-    let facility = facilities
-        .into_iter()
-        .find(|f| {
-            f.code.as_str().starts_with("H31")
-                && f.open_for(BenefitKind::Outpatient)
-                && f.level >= 2
-                && yidi_domain::in_period(now.date(), f.begndate, f.enddate)
-        })
-        .expect("an open Shanghai hospital");
-    (person, facility)
-}
-
-/// Five plain 甲/乙 lines of the facility's province catalog and their total.
-fn fee_lines(
-    pack: &Pack,
-    facility: &Facility,
-    now: DateTime,
-    mdtrt_id: &str,
-    psn_no: &str,
-) -> (Vec<Value>, Fen) {
-    let catalog = &pack.refdata.catalogs[&facility.admdvs.province()];
-    let mut codes: Vec<(&String, String)> = catalog
-        .items
-        .iter()
-        .filter_map(|(code, versions)| {
-            let item = versions.iter().find(|i| yidi_domain::in_period(now.date(), i.begndate, i.enddate))?;
-            let plain = item.lv != ChrgitmLv::C
-                && item.lmt_med_types.is_empty()
-                && item.lmt_min_level.is_none()
-                && item.lmt_dise_prefix.is_none();
-            plain.then(|| (code, item.price_cap.map_or_else(|| "25.00".to_string(), |c| c.yuan())))
-        })
-        .collect();
-    codes.sort();
-    let mut total = Fen::ZERO;
-    let lines = codes
-        .iter()
-        .take(5)
-        .enumerate()
-        .map(|(n, (code, price))| {
-            let cnt = Qty::from_units(1);
-            let pric = Price::parse(price).unwrap();
-            let amount = line_fen(cnt, pric);
-            total += amount;
-            json!({"feedetl_sn": format!("{}", n + 1), "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": "CB1",
-                   "fee_ocur_time": now.to_string(), "med_list_codg": code, "medins_list_codg": code,
-                   "det_item_fee_sumamt": amount.yuan(), "cnt": cnt.to_string(), "pric": pric.to_string()})
-        })
-        .collect();
-    (lines, total)
-}
-
-/// Registers a visit with its fee lines (2201, 2203, 2204); the `mdtrt_id` and the total.
-fn open_visit(w: &mut World, pack: &Pack, p: &PersonRecord, facility: &str, visit_no: &str) -> (String, Fen) {
-    let now = w.clock.now();
-    let p = &p.person;
-    let reg = w.call(
-        facility,
-        "2201",
-        json!({"data": {"psn_no": p.psn_no, "insutype": "310", "begntime": now.to_string(),
-        "mdtrt_cert_type": "02", "mdtrt_cert_no": p.certno.as_str(), "ipt_otp_no": visit_no}}),
-    );
-    assert_eq!(reg["infcode"], 0, "2201: {reg}");
-    let mdtrt_id = reg["output"]["data"]["mdtrt_id"].as_str().unwrap().to_string();
-    let info = w.call(
-        facility,
-        "2203",
-        json!({"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": p.psn_no, "med_type": "11",
-        "begntime": now.to_string(), "dise_codg": "I10"}}),
-    );
-    assert_eq!(info["infcode"], 0, "2203: {info}");
-    let fac = pack.refdata.facilities.values().find(|f| f.code.as_str() == facility).unwrap();
-    let (lines, total) = fee_lines(pack, fac, now, &mdtrt_id, &p.psn_no);
-    let up = w.call(facility, "2204", json!({"feedetail": lines}));
-    assert_eq!(up["infcode"], 0, "2204: {up}");
-    (mdtrt_id, total)
-}
-
-fn settle(w: &mut World, p: &PersonRecord, facility: &str, mdtrt_id: &str, total: Fen) -> Value {
-    let p = &p.person;
-    w.call(facility, "2207", json!({"data": {"psn_no": p.psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": p.certno.as_str(),
-        "med_type": "11", "medfee_sumamt": total.yuan(), "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": "CB1",
-        "acct_used_flag": "0", "insutype": "310"}}))
+    (unfiled_employees(pack, BEIJING)[0], hospital(pack, now, "H31"))
 }
 
 /// Requests without a valid bearer token get 401 JSON (code `unauthorized`, a Chinese message,
@@ -333,7 +62,7 @@ fn settle(w: &mut World, p: &PersonRecord, facility: &str, mdtrt_id: &str, total
 fn unauthenticated_is_401() {
     let db = TempDb::new("unauth");
     let tokens = issue_tokens(&db.0);
-    let w = World::start(&db.0, hub_clock());
+    let w = World::start(&db.0, Arc::new(demo_pack()), hub_clock());
     for (path, token) in [
         ("/api/agency/persons", None),
         ("/api/agency/persons", Some("not-a-token")),
@@ -365,7 +94,7 @@ fn unauthenticated_is_401() {
 fn persons_are_scoped_and_masked() {
     let db = TempDb::new("persons");
     let tokens = issue_tokens(&db.0);
-    let w = World::start(&db.0, hub_clock());
+    let w = World::start(&db.0, Arc::new(demo_pack()), hub_clock());
     let pack = demo_pack();
     let region_of =
         |r: &PersonRecord| pack.refdata.pooling_region_of(r.person.insuplc).map(|x| x.admdvs.to_string());
@@ -425,10 +154,6 @@ fn persons_are_scoped_and_masked() {
     assert!(shanghai["items"].as_array().unwrap().iter().all(|r| r["insuplc_admdvs"] == SHANGHAI));
 }
 
-fn percent(text: &str) -> String {
-    text.bytes().map(|b| format!("%{b:02X}")).collect()
-}
-
 /// The story of one filing: a settlement refused for want of a filing; the insured region's
 /// agency files one; the next settlement uses it (its trace names the filing); it is cancelled;
 /// settlements are listed and shown by both regions and hidden from a third; and after a restart
@@ -438,15 +163,15 @@ fn filing_changes_the_next_settlement() {
     let db = TempDb::new("filing");
     let tokens = issue_tokens(&db.0);
     let clock = hub_clock();
-    let mut w = World::start(&db.0, clock.clone());
+    let mut w = World::start(&db.0, Arc::new(demo_pack()), clock.clone());
     let pack = demo_pack();
     let (person, facility) = unfiled_pair(&pack, clock.now());
     let (psn_no, fac) = (person.person.psn_no.clone(), facility.code.to_string());
 
     let sign = w.call(&fac, "9001", json!({"signIn": {"opter_no": "T01"}}));
     assert_eq!(sign["infcode"], 0, "{sign}");
-    let (mdtrt_1, total_1) = open_visit(&mut w, &pack, person, &fac, "MZ-A1");
-    let refused = settle(&mut w, person, &fac, &mdtrt_1, total_1);
+    let (mdtrt_1, total_1) = open_visit(&mut w, person, facility, "MZ-A1", 5, 1);
+    let refused = settle(&mut w, person, &fac, &mdtrt_1, total_1, false);
     assert_eq!(refused["err_code"], "filing_required", "{refused}");
 
     let today = clock.now().date();
@@ -465,12 +190,12 @@ fn filing_changes_the_next_settlement() {
 
     // The next settlement (a second later: a filing counts once made before the settlement).
     clock.advance_millis(1_000);
-    let settled = settle(&mut w, person, &fac, &mdtrt_1, total_1);
+    let settled = settle(&mut w, person, &fac, &mdtrt_1, total_1, false);
     assert_eq!(settled["infcode"], 0, "{settled}");
     let setl_1 = settled["output"]["setlinfo"]["setl_id"].as_str().unwrap().to_string();
     clock.advance_millis(60_000);
-    let (mdtrt_2, total_2) = open_visit(&mut w, &pack, person, &fac, "MZ-A2");
-    let settled = settle(&mut w, person, &fac, &mdtrt_2, total_2);
+    let (mdtrt_2, total_2) = open_visit(&mut w, person, facility, "MZ-A2", 5, 1);
+    let settled = settle(&mut w, person, &fac, &mdtrt_2, total_2, false);
     let setl_2 = settled["output"]["setlinfo"]["setl_id"].as_str().unwrap().to_string();
 
     let detail = w.get(&format!("/api/agency/settlements/{setl_1}"), Some(&tokens.beijing)).expect(200);
@@ -488,9 +213,7 @@ fn filing_changes_the_next_settlement() {
     query_settlements(&w, &tokens, &psn_no, &fac, [&setl_2, &setl_1], clock.now());
 
     // Durable: a restart keeps the filing, its cancellation and who did both.
-    w.stop();
-    drop(w);
-    let w = World::start(&db.0, clock.clone());
+    let w = w.restart();
     let person_view = w.get(&format!("/api/agency/persons/{psn_no}"), Some(&tokens.beijing)).expect(200);
     let kept = person_view["filings"]
         .as_array()
@@ -613,7 +336,7 @@ fn query_settlements(
 fn pack_upload_lists_problems_and_saves_only_good_packs() {
     let db = TempDb::new("packs");
     let tokens = issue_tokens(&db.0);
-    let w = World::start(&db.0, hub_clock());
+    let w = World::start(&db.0, Arc::new(demo_pack()), hub_clock());
     let bad = json!({
         "pooling_regions.csv": "admdvs,name,open_inpatient,open_outpatient,open_chronic,open_as_insured,open_as_treatment\n99999,无名,Y,Y,Y,Y,Y\n",
         "persons.csv": "psn_no\nP1\n",
@@ -651,7 +374,7 @@ fn pack_upload_lists_problems_and_saves_only_good_packs() {
 fn docs_and_metrics() {
     let db = TempDb::new("docs");
     let tokens = issue_tokens(&db.0);
-    let w = World::start(&db.0, hub_clock());
+    let w = World::start(&db.0, Arc::new(demo_pack()), hub_clock());
     let answer = w.get("/api/openapi.json", None);
     assert!(answer.header("content-type").unwrap().starts_with("application/json"));
     let doc = answer.expect(200);
@@ -673,7 +396,7 @@ fn docs_and_metrics() {
     for (path, ops) in paths.iter().filter(|(p, _)| p.starts_with("/api/agency/")) {
         let concrete = path.replace("{psn_no}", "P1").replace("{filing_id}", "F1").replace("{setl_id}", "S1");
         for method in ops.as_object().unwrap().keys() {
-            let answer = http(w.addr, &method.to_uppercase(), &concrete, &bearer(None), b"{}");
+            let answer = http(w.addr, &method.to_uppercase(), &concrete, &json_headers(None), b"{}");
             assert_eq!(answer.status, 401, "{method} {concrete}");
         }
     }

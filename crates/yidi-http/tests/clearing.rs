@@ -7,16 +7,16 @@
 //! the ledger verifies → a reversal of a frozen month's settlement is refused and changes nothing
 //! → out-of-scope tokens are refused → a restart rebuilds the same clearing and prepayment views.
 
+mod common;
 mod funds_world;
-
-use std::sync::Arc;
 
 use serde_json::{Value, json};
 use yidi_domain::{DateTime, Fen};
-use yidi_hub::{Clock, ManualClock};
+use yidi_hub::Clock;
 use yidi_store::Store;
 use yidi_store_sqlite::SqliteStore;
 
+use common::{TempDb, World, employees, http, json_headers};
 use funds_world::*;
 
 fn statement_line<'a>(statement: &'a Value, line: &str) -> &'a Value {
@@ -26,10 +26,8 @@ fn statement_line<'a>(statement: &'a Value, line: &str) -> &'a Value {
 #[test]
 fn a_month_is_cleared_end_to_end_and_survives_a_restart() {
     let db = TempDb::new("e2e");
-    let t = issue_tokens(&db.0);
-    let pack = Arc::new(demo_pack());
-    let clock = Arc::new(ManualClock::at(DateTime::parse("2025-10-06 09:00:00").unwrap()));
-    let mut w = World::start(&db.0, pack.clone(), clock.clone(), 0);
+    let (t, mut w) = start_in_october(&db);
+    let (pack, clock) = (w.pack.clone(), w.clock.clone());
 
     // Prepayment: no history for 2024, so the insured province sets the year's amount.
     let pre =
@@ -252,10 +250,7 @@ fn a_month_is_cleared_end_to_end_and_survives_a_restart() {
     };
     let before = views(&w);
     let balances = w.ledger().balances();
-    let msgids = w.msgids;
-    w.stop();
-    drop(w);
-    let w = World::start(&db.0, pack, clock, msgids);
+    let w = w.restart();
     assert_eq!(views(&w), before);
     assert_eq!(w.ledger().balances(), balances);
     // And it goes on: Shanghai's own pair can still be confirmed after the restart.
@@ -270,13 +265,12 @@ fn a_month_is_cleared_end_to_end_and_survives_a_restart() {
 #[test]
 fn lump_sum_mode_applies_to_the_next_freeze() {
     let db = TempDb::new("lump");
-    let t = issue_tokens(&db.0);
-    let pack = Arc::new(demo_pack());
-    let clock = Arc::new(ManualClock::at(DateTime::parse("2025-10-06 09:00:00").unwrap()));
-    let w = World::start(&db.0, pack, clock.clone(), 0);
+    let (t, w) = start_in_october(&db);
+    let clock = w.clock.clone();
     let path = format!("/api/agency/clearing-modes/{BJ}/320000");
-    let put =
-        |token: &str, body: Value| http(w.addr, "PUT", &path, &bearer(token), body.to_string().as_bytes());
+    let put = |token: &str, body: Value| {
+        http(w.addr, "PUT", &path, &json_headers(Some(token)), body.to_string().as_bytes())
+    };
     put(&t.jiangsu, json!({"mode": "itemised"})).refused(403, "insured_province_only");
     put(&t.beijing, json!({"mode": "lump_sum"})).refused(400, "invalid_request");
     put(&t.beijing, json!({"mode": "lump_sum", "yuan_per_person_month": 350.5, "persons": 10}))

@@ -5,116 +5,24 @@
 //! unknown, a person's filing seen by the very next settlement, the filing rules explained
 //! through the API, and a restart that keeps accounts and the filing history.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use yidi_domain::codes::mask_name;
-use yidi_domain::{
-    BenefitKind, ChrgitmLv, DateTime, Facility, Fen, Pack, PersonRecord, Price, Qty, line_fen,
+use yidi_domain::{DateTime, Pack, PersonRecord};
+use yidi_hub::{Clock, ManualClock, SystemClock};
+
+use common::{
+    Answer, TempDb, World, agency_token, demo_pack, hospital, http, hub_clock, json_headers,
+    unfiled_employees, visit_and_settle,
 };
-use yidi_http::agency::{AgencyApi, AgencySource};
-use yidi_http::auth::FacilityWindows;
-use yidi_http::credentials::{CredentialBook, add_agency};
-use yidi_http::crypto;
-use yidi_http::people::People;
-use yidi_http::server::{App, serve_until};
-use yidi_hub::{Clock, Hub, HubConfig, ManualClock, SystemClock};
-use yidi_store::Store;
-use yidi_store_sqlite::SqliteStore;
-
-fn demo_pack() -> Pack {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test_data/demo");
-    yidi_refdata::load_pack(&dir).expect("demo pack loads")
-}
-
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(name: &str) -> TempDb {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        TempDb(std::env::temp_dir().join(format!("yidi-people-{}-{n}-{name}.db", std::process::id())))
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
-    }
-}
-
-struct World {
-    addr: SocketAddr,
-    clock: Arc<ManualClock>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<std::io::Result<()>>>,
-    msgids: u32,
-}
 
 impl World {
-    fn start(db: &Path, clock: Arc<ManualClock>) -> World {
-        World::start_with(db, clock.clone(), clock)
-    }
-
-    /// A world whose people's service (sessions, limiter) runs on `people_clock`, apart from the
-    /// hub's `clock`.
-    fn start_with(db: &Path, clock: Arc<ManualClock>, people_clock: Arc<dyn Clock>) -> World {
-        let pack = Arc::new(demo_pack());
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db).expect("store opens"));
-        let hub_clock: Arc<dyn Clock> = clock.clone();
-        let hub = Arc::new(
-            Hub::start(HubConfig::default(), store.clone(), pack.clone(), hub_clock.clone()).unwrap(),
-        );
-        let agency =
-            AgencyApi::new(hub.clone(), AgencySource { store: store.clone(), demo_regions: None }).unwrap();
-        let people = Arc::new(People::new(hub.clone(), store, people_clock));
-        let mut book = CredentialBook::default();
-        book.add_demo(pack.refdata.facilities.keys());
-        let edge_clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let windows = FacilityWindows::from_pack(&pack);
-        let app =
-            Arc::new(App::new(hub, book, windows, edge_clock, true).with_agency(agency).with_people(people));
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-                addr_tx.send(listener.local_addr()?).expect("the test waits for the address");
-                serve_until(listener, app, async {
-                    let _ = stop_rx.await;
-                })
-                .await
-            })
-        });
-        let addr = addr_rx.recv().unwrap();
-        World { addr, clock, stop: Some(stop), thread: Some(thread), msgids: 0 }
-    }
-
-    fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            thread.join().unwrap().unwrap();
-        }
-    }
-
     /// A request with optional bearer token, session cookie and CSRF header.
     fn send(&self, method: &str, path: &str, auth: &Auth, body: Option<&Value>) -> Answer {
-        let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
-        if let Some(token) = &auth.bearer {
-            headers.push(("authorization".into(), format!("Bearer {token}")));
-        }
+        let mut headers = json_headers(auth.bearer.as_deref());
         if let Some(cookie) = &auth.cookie {
             headers.push(("cookie".into(), cookie.clone()));
         }
@@ -123,24 +31,6 @@ impl World {
         }
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         http(self.addr, method, path, &headers, body.as_bytes())
-    }
-
-    fn call(&mut self, facility: &str, infno: &str, input: Value) -> Value {
-        self.msgids += 1;
-        let msgid = format!("{facility}{:018}", self.msgids);
-        let body = json!({"infno": infno, "msgid": msgid, "mdtrtarea_admvs": format!("{}0000", &facility[1..3]),
-            "opter_type": "1", "opter": "T01", "opter_name": "测试收费员", "inf_time": self.clock.now().to_string(),
-            "fixmedins_code": facility, "fixmedins_name": "测试医院", "input": input});
-        let answer =
-            http(self.addr, "POST", "/fsi/api/callService", &signed(facility), body.to_string().as_bytes());
-        assert_eq!(answer.status, 200, "{infno}: {}", answer.body);
-        answer.json()
-    }
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 
@@ -155,84 +45,9 @@ fn bearer(token: &str) -> Auth {
     Auth { bearer: Some(token.to_string()), ..Auth::default() }
 }
 
-fn signed(facility: &str) -> Vec<(String, String)> {
-    static NONCE: AtomicU32 = AtomicU32::new(0);
-    let nonce = format!("pp{}-{}", std::process::id(), NONCE.fetch_add(1, Ordering::Relaxed));
-    let ts =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
-    let token = crypto::demo_facility_token(facility);
-    vec![
-        ("content-type".to_string(), "application/json".to_string()),
-        ("x-tif-paasid".to_string(), format!("yidi_{facility}")),
-        ("x-tif-timestamp".to_string(), ts.clone()),
-        ("x-tif-signature".to_string(), crypto::signature(&ts, &token, &nonce)),
-        ("x-tif-nonce".to_string(), nonce),
-    ]
-}
-
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-    #[track_caller]
-    fn expect(&self, status: u16) -> Value {
-        assert_eq!(self.status, status, "{}", self.body);
-        self.json()
-    }
-}
-
-fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> Answer {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes()).unwrap();
-    let _ = stream.write_all(body);
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no answer: {text:?}"));
-    let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Answer { status, headers, body: body.to_string() }
-}
-
-fn agency_token(db: &Path, name: &str, admdvs: &str) -> String {
-    let store = SqliteStore::open(db).unwrap();
-    let now = DateTime::parse("2025-01-01 00:00:00").unwrap();
-    add_agency(&store, name, yidi_domain::DivisionCode::parse(admdvs).unwrap(), now).unwrap().token
-}
-
-fn hub_clock() -> Arc<ManualClock> {
-    Arc::new(ManualClock::at(SystemClock.now()))
-}
-
-/// Unfiled Beijing employees (Beijing refuses unfiled care).
-fn unfiled_beijing(pack: &Pack) -> Vec<&PersonRecord> {
-    pack.persons
-        .values()
-        .filter(|r| {
-            r.person.insuplc.to_string() == "110000"
-                && r.person.insutype.as_str() == "310"
-                && r.filings.is_empty()
-        })
-        .collect()
+/// A world whose people's service runs on the hub's `clock`.
+fn start(db: &TempDb, clock: &Arc<ManualClock>) -> World {
+    World::with_people(&db.0, Arc::new(demo_pack()), clock.clone(), clock.clone())
 }
 
 /// Issues a code through the agency API and activates the account; the signed-in `Auth`.
@@ -253,80 +68,11 @@ fn signed_in(answer: &Answer) -> Auth {
     Auth { bearer: None, cookie: Some(pair), csrf: Some(v["csrf"].as_str().unwrap().to_string()) }
 }
 
-/// Five plain catalog lines of a Shanghai hospital and their total.
-fn fee_lines(
-    pack: &Pack,
-    facility: &Facility,
-    now: DateTime,
-    mdtrt_id: &str,
-    psn_no: &str,
-) -> (Vec<Value>, Fen) {
-    let catalog = &pack.refdata.catalogs[&facility.admdvs.province()];
-    let mut codes: Vec<(&String, String)> = catalog
-        .items
-        .iter()
-        .filter_map(|(code, versions)| {
-            let item = versions.iter().find(|i| yidi_domain::in_period(now.date(), i.begndate, i.enddate))?;
-            let plain = item.lv != ChrgitmLv::C
-                && item.lmt_med_types.is_empty()
-                && item.lmt_min_level.is_none()
-                && item.lmt_dise_prefix.is_none();
-            plain.then(|| (code, item.price_cap.map_or_else(|| "25.00".to_string(), |c| c.yuan())))
-        })
-        .collect();
-    codes.sort();
-    let mut total = Fen::ZERO;
-    let lines = codes
-        .iter()
-        .take(5)
-        .enumerate()
-        .map(|(n, (code, price))| {
-            let (cnt, pric) = (Qty::from_units(1), Price::parse(price).unwrap());
-            let amount = line_fen(cnt, pric);
-            total += amount;
-            json!({"feedetl_sn": format!("{}", n + 1), "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": "CB1",
-                   "fee_ocur_time": now.to_string(), "med_list_codg": code, "medins_list_codg": code,
-                   "det_item_fee_sumamt": amount.yuan(), "cnt": cnt.to_string(), "pric": pric.to_string()})
-        })
-        .collect();
-    (lines, total)
-}
-
-/// An outpatient visit at an open Shanghai hospital: 2201, 2203, 2204; then 2207's answer.
-fn visit_and_settle(w: &mut World, pack: &Pack, p: &PersonRecord, visit_no: &str) -> Value {
-    let now = w.clock.now();
-    let mut facilities: Vec<&Facility> = pack.refdata.facilities.values().collect();
-    facilities.sort_by(|a, b| a.code.cmp(&b.code));
-    let facility = facilities
-        .into_iter()
-        .find(|f| {
-            f.code.as_str().starts_with("H31")
-                && f.open_for(BenefitKind::Outpatient)
-                && f.level >= 2
-                && yidi_domain::in_period(now.date(), f.begndate, f.enddate)
-        })
-        .expect("an open Shanghai hospital");
-    let fac = facility.code.to_string();
-    let p = &p.person;
-    let reg = w.call(
-        &fac,
-        "2201",
-        json!({"data": {"psn_no": p.psn_no, "insutype": "310", "begntime": now.to_string(),
-        "mdtrt_cert_type": "02", "mdtrt_cert_no": p.certno.as_str(), "ipt_otp_no": visit_no}}),
-    );
-    let mdtrt_id = reg["output"]["data"]["mdtrt_id"].as_str().unwrap().to_string();
-    let info = w.call(
-        &fac,
-        "2203",
-        json!({"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": p.psn_no, "med_type": "11",
-        "begntime": now.to_string(), "dise_codg": "I10"}}),
-    );
-    assert_eq!(info["infcode"], 0, "2203: {info}");
-    let (lines, total) = fee_lines(pack, facility, now, &mdtrt_id, &p.psn_no);
-    assert_eq!(w.call(&fac, "2204", json!({"feedetail": lines}))["infcode"], 0);
-    w.call(&fac, "2207", json!({"data": {"psn_no": p.psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": p.certno.as_str(),
-        "med_type": "11", "medfee_sumamt": total.yuan(), "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": "CB1",
-        "acct_used_flag": "0", "insutype": "310"}}))
+/// An outpatient visit at an open Shanghai hospital, five lines of one unit: 2201, 2203, 2204;
+/// then 2207's answer.
+fn shanghai_visit(w: &mut World, pack: &Pack, p: &PersonRecord, visit_no: &str) -> Value {
+    let facility = hospital(pack, w.clock.now(), "H31");
+    visit_and_settle(w, p, facility, visit_no, 5, 1)
 }
 
 /// Goal: the whole life of an account — activation (wrong, short password, right, reused,
@@ -338,9 +84,9 @@ fn accounts_sessions_csrf_and_own_data() {
     let beijing = agency_token(&db.0, "北京医保中心-张", "110000");
     let shanghai = agency_token(&db.0, "上海医保中心-李", "310000");
     let clock = hub_clock();
-    let mut w = World::start(&db.0, clock.clone());
+    let mut w = start(&db, &clock);
     let pack = demo_pack();
-    let persons = unfiled_beijing(&pack);
+    let persons = unfiled_employees(&pack, "110000");
     let (a, b) = (persons[0], persons[1]);
     let (psn, cert) = (a.person.psn_no.as_str(), a.person.certno.as_str());
 
@@ -388,7 +134,7 @@ fn accounts_sessions_csrf_and_own_data() {
     let again = signed_in(&w.send("POST", "/api/person/sign-in", &anon, Some(&good)));
 
     // A filing: refused without or with a wrong CSRF token; the rules explained; then made.
-    let refused = visit_and_settle(&mut w, &pack, a, "MZ-P1");
+    let refused = shanghai_visit(&mut w, &pack, a, "MZ-P1");
     assert_eq!(refused["err_code"], "filing_required", "{refused}");
     let filing = json!({"category": "other_temporary", "mdtrtarea_admvs": "310000"});
     let no_csrf = Auth { csrf: None, ..again.clone() };
@@ -411,7 +157,7 @@ fn accounts_sessions_csrf_and_own_data() {
     let v = w.send("POST", "/api/person/filings", &again, Some(&filing)).expect(409);
     assert_eq!(v["code"], "filing_duplicate");
     w.clock.advance_millis(1_000);
-    let settled = visit_and_settle(&mut w, &pack, a, "MZ-P2");
+    let settled = shanghai_visit(&mut w, &pack, a, "MZ-P2");
     assert_eq!(settled["infcode"], 0, "the next settlement sees the person's filing: {settled}");
     let setl_id = settled["output"]["setlinfo"]["setl_id"].as_str().unwrap().to_string();
     let mine = w.send("GET", &format!("/api/person/settlements/{setl_id}"), &again, None).expect(200);
@@ -485,9 +231,7 @@ fn accounts_sessions_csrf_and_own_data() {
     assert_eq!(w.send("GET", "/api/person/me", &fresh, None).expect(401)["code"], "not_signed_in");
 
     // A restart keeps the account (sessions are memory only) and the filing history.
-    w.stop();
-    drop(w);
-    let w = World::start(&db.0, clock.clone());
+    let w = w.restart();
     assert_eq!(w.send("GET", "/api/person/me", &fresh, None).status, 401);
     let back = signed_in(&w.send("POST", "/api/person/sign-in", &anon, Some(&good)));
     let history = w.send("GET", &format!("/api/person/filings/{filing_id}/history"), &back, None).expect(200);
@@ -503,9 +247,9 @@ fn sign_in_is_rate_limited() {
     let db = TempDb::new("rate");
     let beijing = agency_token(&db.0, "北京医保中心-张", "110000");
     let clock = hub_clock();
-    let w = World::start(&db.0, clock.clone());
+    let w = start(&db, &clock);
     let pack = demo_pack();
-    let p = unfiled_beijing(&pack)[0];
+    let p = unfiled_employees(&pack, "110000")[0];
     activate(&w, &beijing, p, "correct horse");
     let anon = Auth::default();
     let cert = p.person.certno.as_str();
@@ -521,7 +265,8 @@ fn sign_in_is_rate_limited() {
     let retry: u64 = locked.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=900).contains(&retry), "{retry}");
     // The address is locked too: another identity number from here.
-    let other = json!({"certno": unfiled_beijing(&pack)[1].person.certno.as_str(), "password": "whatever1"});
+    let other_certno = unfiled_employees(&pack, "110000")[1].person.certno.as_str();
+    let other = json!({"certno": other_certno, "password": "whatever1"});
     assert_eq!(w.send("POST", "/api/person/sign-in", &anon, Some(&other)).status, 429);
     clock.advance_millis(15 * 60 * 1_000);
     signed_in(&w.send("POST", "/api/person/sign-in", &anon, Some(&good)));
@@ -536,9 +281,9 @@ fn activation_uses_the_hub_clock() {
     let beijing = agency_token(&db.0, "北京医保中心-张", "110000");
     let past = Arc::new(ManualClock::at(DateTime::parse("2025-03-01 09:00:00").unwrap()));
     let wall: Arc<dyn Clock> = Arc::new(SystemClock);
-    let w = World::start_with(&db.0, past.clone(), wall);
+    let w = World::with_people(&db.0, Arc::new(demo_pack()), past.clone(), wall);
     let pack = demo_pack();
-    let p = unfiled_beijing(&pack)[0];
+    let p = unfiled_employees(&pack, "110000")[0];
     let psn = &p.person.psn_no;
     let issued =
         w.send("POST", &format!("/api/agency/persons/{psn}/activation"), &bearer(&beijing), None).expect(200);

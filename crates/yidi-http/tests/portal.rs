@@ -4,98 +4,22 @@
 //! service figures after a settlement made through the national interface, security headers, and
 //! no reference to anything outside the hub on any page.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::thread::JoinHandle;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use yidi_domain::{
-    BenefitKind, ChrgitmLv, DateTime, Facility, Fen, Pack, PersonRecord, Price, Qty, line_fen,
+use yidi_domain::{DateTime, Facility, Fen, Pack, PersonRecord};
+use yidi_http::people::issue_activation;
+use yidi_hub::Clock;
+
+use common::{
+    Answer, TempDb, World, agency_token, employees, fee_lines, hospital, http, json_headers, receipt,
+    unfiled_employees, visit_and_settle,
 };
-use yidi_http::agency::{AgencyApi, AgencySource};
-use yidi_http::auth::FacilityWindows;
-use yidi_http::credentials::{CredentialBook, add_agency};
-use yidi_http::crypto;
-use yidi_http::people::{People, issue_activation};
-use yidi_http::server::{App, serve_until};
-use yidi_hub::{Clock, Hub, HubConfig, ManualClock, SystemClock};
-use yidi_store_sqlite::SqliteStore;
 
-fn demo_pack() -> Pack {
-    yidi_refdata::load_pack(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test_data/demo"))
-        .expect("demo pack")
-}
-
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(name: &str) -> TempDb {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        TempDb(std::env::temp_dir().join(format!("yidi-portal-{}-{n}-{name}.db", std::process::id())))
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
-    }
-}
-
-struct World {
-    addr: SocketAddr,
-    pack: Arc<Pack>,
-    clock: Arc<ManualClock>,
-    store: Arc<SqliteStore>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<std::io::Result<()>>>,
-    msgids: u32,
-}
-
+/// The portal's requests: plain GETs, with headers if need be.
 impl World {
-    fn start(db: &Path) -> World {
-        let pack = Arc::new(demo_pack());
-        let store = Arc::new(SqliteStore::open(db).expect("store opens"));
-        let clock = Arc::new(ManualClock::at(SystemClock.now()));
-        let hub_clock: Arc<dyn Clock> = clock.clone();
-        let hub = Arc::new(
-            Hub::start(HubConfig::default(), store.clone(), pack.clone(), hub_clock.clone()).unwrap(),
-        );
-        let people = Arc::new(People::new(hub.clone(), store.clone(), hub_clock.clone()));
-        let agency =
-            AgencyApi::new(hub.clone(), AgencySource { store: store.clone(), demo_regions: None }).unwrap();
-        let mut book = CredentialBook::default();
-        book.add_demo(pack.refdata.facilities.keys());
-        let edge_clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let app = Arc::new(
-            App::new(hub, book, FacilityWindows::from_pack(&pack), edge_clock, true)
-                .with_agency(agency)
-                .with_people(people),
-        );
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-                addr_tx.send(listener.local_addr()?).expect("the test waits");
-                serve_until(listener, app, async {
-                    let _ = stop_rx.await;
-                })
-                .await
-            })
-        });
-        let addr = addr_rx.recv().unwrap();
-        World { addr, pack, clock, store, stop: Some(stop), thread: Some(thread), msgids: 0 }
-    }
-
     fn get(&self, path: &str) -> Answer {
         http(self.addr, "GET", path, &[], b"")
     }
@@ -103,65 +27,9 @@ impl World {
     fn get_with(&self, path: &str, headers: &[(String, String)]) -> Answer {
         http(self.addr, "GET", path, headers, b"")
     }
-
-    fn call(&mut self, facility: &str, infno: &str, input: Value) -> Value {
-        self.msgids += 1;
-        let msgid = format!("{facility}{:018}", self.msgids);
-        let now = self.clock.now().to_string();
-        let body = json!({"infno": infno, "msgid": msgid, "mdtrtarea_admvs": format!("{}0000", &facility[1..3]),
-            "opter_type": "1", "opter": "T01", "opter_name": "测试收费员", "inf_time": now,
-            "fixmedins_code": facility, "fixmedins_name": "测试医院", "input": input});
-        let answer =
-            http(self.addr, "POST", "/fsi/api/callService", &signed(facility), body.to_string().as_bytes());
-        assert_eq!(answer.status, 200, "{infno}: {}", answer.body);
-        serde_json::from_str(&answer.body).unwrap()
-    }
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            thread.join().unwrap().unwrap();
-        }
-    }
-}
-
-fn signed(facility: &str) -> Vec<(String, String)> {
-    static NONCE: AtomicU32 = AtomicU32::new(0);
-    let nonce = format!("pt{}-{}", std::process::id(), NONCE.fetch_add(1, Ordering::Relaxed));
-    let ts =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
-    let token = crypto::demo_facility_token(facility);
-    vec![
-        ("content-type".to_string(), "application/json".to_string()),
-        ("x-tif-paasid".to_string(), format!("yidi_{facility}")),
-        ("x-tif-timestamp".to_string(), ts.clone()),
-        ("x-tif-signature".to_string(), crypto::signature(&ts, &token, &nonce)),
-        ("x-tif-nonce".to_string(), nonce),
-    ]
-}
-
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-    /// The `Set-Cookie` header setting cookie `name`.
-    fn set_cookie(&self, name: &str) -> Option<&str> {
-        let prefix = format!("{name}=");
-        self.headers
-            .iter()
-            .find(|(n, v)| n == "set-cookie" && v.starts_with(&prefix))
-            .map(|(_, v)| v.as_str())
-    }
     /// An HTML page of the portal: status, type, security headers, no outside reference.
     fn page(&self, status: u16) -> &str {
         assert_eq!(self.status, status, "{}", self.body);
@@ -179,35 +47,12 @@ impl Answer {
     }
 }
 
-fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> Answer {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes()).unwrap();
-    let _ = stream.write_all(body);
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no answer: {text:?}"));
-    let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Answer { status, headers, body: body.to_string() }
-}
-
 /// Every public page answers HTML with the security headers and no outside reference, in
 /// Chinese by default and in English with `?lang=en` (remembered in a cookie).
 #[test]
 fn public_pages_are_self_contained_html_in_both_languages() {
     let db = TempDb::new("pages");
-    let w = World::start(&db.0);
+    let w = World::demo(&db.0);
     for path in ["/", "/where", "/where?area=310000&care=inpatient&page=1", "/estimate"] {
         let started = Instant::now();
         let answer = w.get(path);
@@ -236,7 +81,7 @@ fn public_pages_are_self_contained_html_in_both_languages() {
 #[test]
 fn facility_search_filters_pages_and_escapes() {
     let db = TempDb::new("search");
-    let w = World::start(&db.0);
+    let w = World::demo(&db.0);
     let sh = w.get("/where?area=310000&level=3");
     let body = sh.page(200);
     assert!(body.contains("上海市第一中心医院"));
@@ -254,7 +99,7 @@ fn facility_search_filters_pages_and_escapes() {
 #[test]
 fn estimator_settles_explains_and_lists_problems() {
     let db = TempDb::new("estimate");
-    let w = World::start(&db.0);
+    let w = World::demo(&db.0);
     let q = "/estimate?insured=320100&insutype=310&psn_group=retired&facility=H31010421001&care=inpatient&filing=long_term&acct_balance=300";
     let started = Instant::now();
     let answer = w.get(q);
@@ -277,7 +122,7 @@ fn estimator_settles_explains_and_lists_problems() {
 #[test]
 fn catalog_lookup_adds_an_item_to_the_estimate() {
     let db = TempDb::new("lookup");
-    let w = World::start(&db.0);
+    let w = World::demo(&db.0);
     let form = "/estimate?insured=310000&insutype=310&psn_group=in_service&facility=H32050847654&care=outpatient&filing=long_term&acct_balance=";
     let found = w.get(&format!("{form}&q=%E8%A1%80&lookup=1"));
     let body = found.page(200).to_string();
@@ -303,18 +148,13 @@ fn catalog_lookup_adds_an_item_to_the_estimate() {
 #[test]
 fn home_page_figures_count_a_settlement_made_through_the_protocol() {
     let db = TempDb::new("figures");
-    let mut w = World::start(&db.0);
+    let mut w = World::demo(&db.0);
     let home = w.get("/");
     assert!(home.page(200).contains("<div class=\"figure\" id=\"fig-settled\"><div class=\"value\">0</div>"));
     let pack = w.pack.clone();
     let now = w.clock.now();
-    let (person, facility) = unfiled_pair(&pack, now);
-    let code = facility.code.as_str().to_string();
-    let (mdtrt_id, total) = open_visit(&mut w, &pack, person, &code, "V1");
-    let p = &person.person;
-    let out = w.call(&code, "2207", json!({"data": {"psn_no": p.psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": p.certno.as_str(),
-        "med_type": "11", "medfee_sumamt": total.yuan(), "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": "CB1",
-        "acct_used_flag": "0", "insutype": "310"}}));
+    let (person, facility) = filed_pair(&pack, now);
+    let out = visit_and_settle(&mut w, person, facility, "V1", 3, 1);
     assert_eq!(out["infcode"], 0, "{out}");
     let home = w.get("/");
     let body = home.page(200);
@@ -324,7 +164,7 @@ fn home_page_figures_count_a_settlement_made_through_the_protocol() {
 }
 
 /// A Nanjing employee with a long-term filing covering Shanghai, and an open Shanghai hospital.
-fn unfiled_pair(pack: &Pack, now: DateTime) -> (&PersonRecord, &Facility) {
+fn filed_pair(pack: &Pack, now: DateTime) -> (&PersonRecord, &Facility) {
     let person = pack
         .persons
         .values()
@@ -339,71 +179,7 @@ fn unfiled_pair(pack: &Pack, now: DateTime) -> (&PersonRecord, &Facility) {
                 })
         })
         .expect("a Nanjing employee filed for Shanghai");
-    let mut facilities: Vec<&Facility> = pack.refdata.facilities.values().collect();
-    facilities.sort_by(|a, b| a.code.cmp(&b.code));
-    let facility = facilities
-        .into_iter()
-        .find(|f| {
-            f.code.as_str().starts_with("H31")
-                && f.open_for(BenefitKind::Outpatient)
-                && f.level >= 2
-                && yidi_domain::in_period(now.date(), f.begndate, f.enddate)
-        })
-        .expect("an open Shanghai hospital");
-    (person, facility)
-}
-
-fn open_visit(w: &mut World, pack: &Pack, p: &PersonRecord, facility: &str, visit_no: &str) -> (String, Fen) {
-    let now = w.clock.now();
-    let p = &p.person;
-    let reg = w.call(
-        facility,
-        "2201",
-        json!({"data": {"psn_no": p.psn_no, "insutype": "310", "begntime": now.to_string(),
-        "mdtrt_cert_type": "02", "mdtrt_cert_no": p.certno.as_str(), "ipt_otp_no": visit_no}}),
-    );
-    assert_eq!(reg["infcode"], 0, "2201: {reg}");
-    let mdtrt_id = reg["output"]["data"]["mdtrt_id"].as_str().unwrap().to_string();
-    let info = w.call(
-        facility,
-        "2203",
-        json!({"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": p.psn_no, "med_type": "11",
-        "begntime": now.to_string(), "dise_codg": "I10"}}),
-    );
-    assert_eq!(info["infcode"], 0, "2203: {info}");
-    let fac = pack.refdata.facilities.values().find(|f| f.code.as_str() == facility).unwrap();
-    let catalog = &pack.refdata.catalogs[&fac.admdvs.province()];
-    let mut codes: Vec<(&String, String)> = catalog
-        .items
-        .iter()
-        .filter_map(|(code, versions)| {
-            let item = versions.iter().find(|i| yidi_domain::in_period(now.date(), i.begndate, i.enddate))?;
-            let plain = item.lv != ChrgitmLv::C
-                && item.lmt_med_types.is_empty()
-                && item.lmt_min_level.is_none()
-                && item.lmt_dise_prefix.is_none();
-            plain.then(|| (code, item.price_cap.map_or_else(|| "25.00".to_string(), |c| c.yuan())))
-        })
-        .collect();
-    codes.sort();
-    let mut total = Fen::ZERO;
-    let lines: Vec<Value> = codes
-        .iter()
-        .take(3)
-        .enumerate()
-        .map(|(n, (code, price))| {
-            let cnt = Qty::from_units(1);
-            let pric = Price::parse(price).unwrap();
-            let amount = line_fen(cnt, pric);
-            total += amount;
-            json!({"feedetl_sn": format!("{}", n + 1), "mdtrt_id": mdtrt_id, "psn_no": p.psn_no, "chrg_bchno": "CB1",
-                   "fee_ocur_time": now.to_string(), "med_list_codg": code, "medins_list_codg": code,
-                   "det_item_fee_sumamt": amount.yuan(), "cnt": cnt.to_string(), "pric": pric.to_string()})
-        })
-        .collect();
-    let up = w.call(facility, "2204", json!({"feedetail": lines}));
-    assert_eq!(up["infcode"], 0, "2204: {up}");
-    (mdtrt_id, total)
+    (person, hospital(pack, now, "H31"))
 }
 
 fn form_post(w: &World, path: &str, cookie: Option<&str>, body: &str) -> Answer {
@@ -444,17 +220,8 @@ fn csrf_of(page: &str) -> String {
 #[test]
 fn person_pages_require_sign_in_csrf_and_ownership() {
     let db = TempDb::new("person");
-    let w = World::start(&db.0);
-    let me = w
-        .pack
-        .persons
-        .values()
-        .find(|r| {
-            r.person.insuplc.to_string() == "310000"
-                && r.person.insutype.as_str() == "310"
-                && r.filings.is_empty()
-        })
-        .expect("an unfiled Shanghai employee");
+    let w = World::demo(&db.0);
+    let me = unfiled_employees(&w.pack, "310000")[0];
     let other_filing = w
         .pack
         .persons
@@ -561,7 +328,7 @@ fn person_pages_require_sign_in_csrf_and_ownership() {
 #[test]
 fn sign_in_and_activation_need_the_form_token() {
     let db = TempDb::new("login-csrf");
-    let w = World::start(&db.0);
+    let w = World::demo(&db.0);
     let me = w.pack.persons.values().find(|r| r.person.insuplc.to_string() == "310000").expect("a person");
     let certno = me.person.certno.as_str();
     let code = issue_activation(w.store.as_ref(), &me.person.psn_no, "test", w.clock.now()).unwrap().code;
@@ -610,7 +377,7 @@ fn signin_form_with(w: &World, path: &str, cookie: &str) -> String {
 #[test]
 fn computing_pages_are_rate_limited_per_client() {
     let db = TempDb::new("rate");
-    let w = World::start(&db.0);
+    let w = World::demo(&db.0);
     for i in 0..20 {
         let path = if i % 2 == 0 { "/estimate" } else { "/where?page=2" };
         assert_eq!(w.get(path).status, 200, "request {i} of the burst");
@@ -633,7 +400,7 @@ fn computing_pages_are_rate_limited_per_client() {
 #[test]
 fn estimator_bounds_huge_quantities_and_prices() {
     let db = TempDb::new("bounds");
-    let w = World::start(&db.0);
+    let w = World::demo(&db.0);
     let q = "/estimate?insured=320100&insutype=310&psn_group=retired&facility=H31010421001&care=outpatient&filing=long_term&acct_balance=";
     let huge = w.get(&format!("{q}&code1=001102000010000&qty1=99999999999999&price1=999999999999"));
     let body = huge.page(422);
@@ -644,8 +411,8 @@ fn estimator_bounds_huge_quantities_and_prices() {
 fn activated(w: &World, p: &PersonRecord) -> String {
     let code = issue_activation(w.store.as_ref(), &p.person.psn_no, "test", w.clock.now()).unwrap().code;
     let body = json!({"certno": p.person.certno.as_str(), "code": code, "password": "abcdefgh12"});
-    let headers = [("content-type".to_string(), "application/json".to_string())];
-    let answer = http(w.addr, "POST", "/api/person/activate", &headers, body.to_string().as_bytes());
+    let answer =
+        http(w.addr, "POST", "/api/person/activate", &json_headers(None), body.to_string().as_bytes());
     assert_eq!(answer.status, 200, "{}", answer.body);
     session_cookie(&answer)
 }
@@ -656,66 +423,18 @@ fn activated(w: &World, p: &PersonRecord) -> String {
 #[test]
 fn a_manual_reimbursement_shows_to_its_person_only() {
     let db = TempDb::new("reimb");
-    let token = {
-        let store = SqliteStore::open(&db.0).unwrap();
-        let code = yidi_domain::DivisionCode::parse("110000").unwrap();
-        add_agency(&store, "北京市医保中心-报销", code, DateTime::parse("2025-01-01 00:00:00").unwrap())
-            .unwrap()
-            .token
-    };
-    let w = World::start(&db.0);
+    let token = agency_token(&db.0, "北京市医保中心-报销", "110000");
+    let w = World::demo(&db.0);
     let now = w.clock.now();
-    let mut beijing: Vec<&PersonRecord> = w
-        .pack
-        .persons
-        .values()
-        .filter(|r| r.person.insuplc.to_string() == "110000" && r.person.insutype.as_str() == "310")
-        .collect();
-    beijing.sort_by(|a, b| a.person.psn_no.cmp(&b.person.psn_no));
+    let beijing = employees(&w.pack, "110000");
     let (me, other) = (beijing[0], beijing[1]);
-    let mut hospitals: Vec<&Facility> = w
-        .pack
-        .refdata
-        .facilities
-        .values()
-        .filter(|f| f.code.as_str().starts_with("H11") && f.open_for(BenefitKind::Outpatient) && f.level >= 2)
-        .filter(|f| yidi_domain::in_period(now.date(), f.begndate, f.enddate))
-        .collect();
-    hospitals.sort_by(|a, b| a.code.cmp(&b.code));
-    let hospital = hospitals[0];
-    let catalog = &w.pack.refdata.catalogs[&hospital.admdvs.province()];
-    let mut codes: Vec<(&String, String)> = catalog
-        .items
-        .iter()
-        .filter_map(|(code, versions)| {
-            let item = versions.iter().find(|i| yidi_domain::in_period(now.date(), i.begndate, i.enddate))?;
-            let plain = item.lv != ChrgitmLv::C
-                && item.lmt_med_types.is_empty()
-                && item.lmt_min_level.is_none()
-                && item.lmt_dise_prefix.is_none();
-            plain.then(|| (code, item.price_cap.map_or_else(|| "25.00".to_string(), |c| c.yuan())))
-        })
-        .collect();
-    codes.sort();
-    let receipt: Vec<Value> = codes
-        .iter()
-        .take(3)
-        .enumerate()
-        .map(|(n, (code, price))| {
-            let (cnt, pric) = (Qty::from_units(20), Price::parse(price).unwrap());
-            json!({"feedetl_sn": format!("{}", n + 1), "med_list_codg": code, "cnt": cnt.to_string(),
-                   "pric": pric.to_string(), "det_item_fee_sumamt": line_fen(cnt, pric).yuan(),
-                   "fee_ocur_time": now.to_string()})
-        })
-        .collect();
+    let hospital = hospital(&w.pack, now, "H11");
+    let (lines, _) = fee_lines(&w.pack, hospital, now, "-", &me.person.psn_no, 3, 20);
+    let receipt = receipt(&lines);
     let bill = json!({"fixmedins_code": hospital.code.as_str(), "visit_no": "MZ-CASH-1", "receipt_no": "PJ0001",
         "med_type": "11", "begntime": now.to_string(), "dise_codg": "I10", "feedetail": receipt});
     let agency = |path: &str, body: &Value| {
-        let headers = [
-            ("content-type".to_string(), "application/json".to_string()),
-            ("authorization".to_string(), format!("Bearer {token}")),
-        ];
-        let a = http(w.addr, "POST", path, &headers, body.to_string().as_bytes());
+        let a = http(w.addr, "POST", path, &json_headers(Some(&token)), body.to_string().as_bytes());
         assert_eq!(a.status, 200, "{path}: {}", a.body);
         serde_json::from_str::<Value>(&a.body).unwrap()
     };
@@ -777,7 +496,7 @@ fn a_manual_reimbursement_shows_to_its_person_only() {
 #[test]
 fn unknown_portal_paths_are_html_pages_and_national_paths_stay_envelopes() {
     let db = TempDb::new("notfound");
-    let w = World::start(&db.0);
+    let w = World::demo(&db.0);
     for path in [
         "/me/nope",
         "/me/settlements/S1/extra",

@@ -2,36 +2,36 @@
 //! routes and aliases, edge refusals as envelopes, the body limit, reply headers, `/health`,
 //! `/metrics` and graceful shutdown.
 
+mod common;
+
 use std::future::Future;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use yidi_domain::FacilityCode;
+use yidi_domain::{FacilityCode, Pack};
 use yidi_http::auth::FacilityWindows;
 use yidi_http::credentials::CredentialBook;
 use yidi_http::crypto;
 use yidi_http::limits::RATE_LIMIT_PER_SEC;
-use yidi_http::server::{App, Dispatch, serve_until};
+use yidi_http::server::{App, Dispatch};
 use yidi_hub::{Clock, Hub, HubConfig, HubStats, Reply, SystemClock};
 use yidi_store_sqlite::SqliteStore;
 
+use common::{Server, demo_pack, gateway_headers, http, read_answer};
+
 struct TestServer<D: Dispatch> {
+    server: Server,
     addr: SocketAddr,
     dispatch: Arc<D>,
     code: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<std::io::Result<()>>>,
 }
 
-/// The demo pack's open-ended facilities, sorted.
-fn demo_pack() -> (yidi_domain::Pack, Vec<FacilityCode>) {
-    let pack =
-        yidi_refdata::load_pack(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test_data/demo")).unwrap();
+/// The demo pack and its open-ended facilities, sorted.
+fn demo_facilities() -> (Pack, Vec<FacilityCode>) {
+    let pack = demo_pack();
     let mut codes: Vec<FacilityCode> =
         pack.refdata.facilities.values().filter(|f| f.enddate.is_none()).map(|f| f.code.clone()).collect();
     codes.sort();
@@ -41,7 +41,7 @@ fn demo_pack() -> (yidi_domain::Pack, Vec<FacilityCode>) {
 impl TestServer<Hub> {
     /// The real hub in demo mode over the demo pack, on a free port.
     fn start() -> TestServer<Hub> {
-        let (pack, _) = demo_pack();
+        let (pack, _) = demo_facilities();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let store = Arc::new(SqliteStore::open_in_memory().unwrap());
         let hub = Hub::start(HubConfig::default(), store, Arc::new(pack), clock).unwrap();
@@ -56,42 +56,23 @@ impl<D: Dispatch> TestServer<D> {
 
     /// Serves `dispatch` admitting `per_sec` requests a second per facility.
     fn with_rate_limit(dispatch: Arc<D>, per_sec: u32) -> TestServer<D> {
-        let (pack, codes) = demo_pack();
+        let (pack, codes) = demo_facilities();
         let mut book = CredentialBook::default();
         book.add_demo(&codes);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let windows = FacilityWindows::from_pack(&pack);
         let app = Arc::new(App::new(dispatch.clone(), book, windows, clock, true).with_rate_limit(per_sec));
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-                addr_tx.send(listener.local_addr()?).expect("test waits for the address");
-                serve_until(listener, app, async {
-                    let _ = stop_rx.await;
-                })
-                .await
-            })
-        });
-        let addr = addr_rx.recv().unwrap();
-        TestServer { addr, dispatch, code: codes[0].to_string(), stop: Some(stop), thread: Some(thread) }
+        let server = Server::spawn(app);
+        TestServer { addr: server.addr, server, dispatch, code: codes[0].to_string() }
     }
 
     fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            thread.join().unwrap().unwrap();
-        }
+        self.server.stop();
     }
 
     /// Gateway headers signed with the facility's demo token, a fresh nonce each call.
     fn signed(&self) -> Vec<(String, String)> {
-        signed_headers(&self.code, &crypto::demo_facility_token(&self.code))
+        gateway_headers(&self.code, &crypto::demo_facility_token(&self.code))
     }
 
     /// A 9001 sign-in envelope (a writing transaction) from the test facility.
@@ -106,69 +87,6 @@ impl<D: Dispatch> TestServer<D> {
         .to_string()
         .into_bytes()
     }
-}
-
-impl<D: Dispatch> Drop for TestServer<D> {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn signed_headers(code: &str, token: &str) -> Vec<(String, String)> {
-    static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let nonce = format!("n{}-{}", std::process::id(), NONCE.fetch_add(1, Ordering::Relaxed));
-    let ts =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
-    vec![
-        ("x-tif-paasid".to_string(), format!("yidi_{code}")),
-        ("x-tif-timestamp".to_string(), ts.clone()),
-        ("x-tif-signature".to_string(), crypto::signature(&ts, token, &nonce)),
-        ("x-tif-nonce".to_string(), nonce),
-    ]
-}
-
-/// One HTTP/1.1 exchange over a fresh connection: status, headers (lowercase names), body.
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-}
-
-fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> Answer {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes()).unwrap();
-    // The server may answer (413) and close before taking the whole body.
-    let _ = stream.write_all(body);
-    read_answer(&mut stream)
-}
-
-fn read_answer(stream: &mut TcpStream) -> Answer {
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no answer: {text:?}"));
-    let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Answer { status, headers, body: body.to_string() }
 }
 
 /// Every national path reaches the hub as the authenticated facility; an alias passes its
@@ -238,7 +156,7 @@ fn refusals_are_envelopes_and_reach_nothing() {
 /// read, and the hub sees nothing; another facility keeps its own budget.
 #[test]
 fn rate_limited_requests_reach_nothing() {
-    let (pack, codes) = demo_pack();
+    let (pack, codes) = demo_facilities();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Arc::new(SqliteStore::open_in_memory().unwrap());
     let hub = Hub::start(HubConfig::default(), store, Arc::new(pack), clock).unwrap();
@@ -255,7 +173,7 @@ fn rate_limited_requests_reach_nothing() {
     assert_eq!((v["infcode"].as_i64(), v["err_code"].as_str()), (Some(-1), Some("rate_limited")));
     assert!(v["err_msg"].as_str().unwrap().starts_with("[x-tif-paasid]"), "{}", limited.body);
     assert_eq!(server.dispatch.stats().commits, 2, "the limited sign-in was not processed");
-    let other = signed_headers(codes[1].as_str(), &crypto::demo_facility_token(codes[1].as_str()));
+    let other = gateway_headers(codes[1].as_str(), &crypto::demo_facility_token(codes[1].as_str()));
     let answer = http(server.addr, "POST", "/fsi/api/callService", &other, b"{}");
     assert_eq!((answer.status, answer.json()["err_code"].as_str()), (200, Some("bad_envelope")));
 }
