@@ -46,9 +46,19 @@ pub struct Args {
     /// / demo only: the hub clock starts at this Beijing time and runs on; requires --demo
     #[arg(long, value_name = "YYYY-MM-DD HH:MM:SS")]
     clock: Option<String>,
+    /// 预付金年度额度的月数（按上年月均统筹基金）/ months of average fund share in a year's prepayment
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    prepayment_months: u32,
+    /// 预付金黄色预警线（万分比，7000 = 70%）/ prepayment yellow warning, basis points
+    #[arg(long, value_name = "BP", default_value_t = 7_000)]
+    prepayment_yellow_bp: u32,
+    /// 预付金红色预警线（万分比，9000 = 90%）/ prepayment red warning, basis points
+    #[arg(long, value_name = "BP", default_value_t = 9_000)]
+    prepayment_red_bp: u32,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let prepayment = prepayment_config(args)?;
     let hub_clock_start = match (&args.clock, args.demo) {
         (None, _) => None,
         (Some(_), false) => anyhow::bail!(
@@ -97,7 +107,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         listen: args.listen,
         demo_mode: args.demo,
         rate_limit_per_sec: args.rate_limit,
-        hub: HubConfig::default(),
+        hub: HubConfig { prepayment, ..HubConfig::default() },
         hub_clock_start,
     };
     yidi_http::run(config, store, Arc::new(pack), key, |ready| {
@@ -169,4 +179,22 @@ fn print_demo_credentials(pack: &Pack) {
         r.facilities.len(),
         r.regions.len()
     );
+}
+
+/// The prepayment parameters from the command line, checked.
+fn prepayment_config(args: &Args) -> anyhow::Result<yidi_ledger::PrepaymentConfig> {
+    let bp = |v: u32, flag: &str| {
+        yidi_domain::Bp::new(i64::from(v))
+            .map_err(|_| anyhow::anyhow!("--{flag} {v} 应为 0 至 10000 的万分比 / basis points 0..=10000"))
+    };
+    let (yellow, red) = (
+        bp(args.prepayment_yellow_bp, "prepayment-yellow-bp")?,
+        bp(args.prepayment_red_bp, "prepayment-red-bp")?,
+    );
+    yidi_ledger::PrepaymentConfig::new(args.prepayment_months, yellow, red).map_err(|e| {
+        anyhow::anyhow!(
+            "预付金参数无效（月数 1 至 {}，黄色预警线不高于红色）/ bad prepayment parameters: {e}",
+            yidi_ledger::limits::PREPAYMENT_MONTHS_MAX
+        )
+    })
 }

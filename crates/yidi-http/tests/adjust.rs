@@ -221,8 +221,13 @@ fn reconciliation_refusals_recovery_and_facility_payment() {
     clock.set(DateTime::parse("2025-11-03 09:00:00").unwrap());
     w.post("/api/agency/clearing/2025-10/freeze", &t.beijing, &json!({})).expect(200);
     let bpath = format!("/api/agency/settlements/{}/adjustments", b.setl_id);
-    let fund_code = if b.hifp > Fen::ZERO { "310100" } else { "310200" };
-    let part = if b.hifp > Fen::ZERO { b.hifp } else { b.acct };
+    // The personal account is the person's own money: never refused or recovered.
+    if b.acct > Fen::ZERO {
+        let own = json!({"amounts": {"310200": b.acct.yuan()}, "reason": "挂床住院"});
+        w.post(&bpath, &t.shanghai, &own).refused(409, "account_not_refusable");
+    }
+    assert!(b.hifp > Fen::ZERO, "the scenario needs a pooled share to recover: {b:?}");
+    let (fund_code, part) = ("310100", b.hifp);
     let before = w.ledger();
     let recovery = w
         .post(

@@ -205,7 +205,14 @@ fn a_month_is_cleared_end_to_end_and_survives_a_restart() {
     assert_eq!(w.get("/api/agency/clearing/2025-10", &t.nanjing).expect(200)["pairs"], json!([]));
 
     // Netting: the two directions net to one transfer.
-    let n = w.get("/api/agency/clearing/2025-10/netting", &t.jiangsu).expect(200);
+    let n = w.get("/api/agency/clearing/2025-10/netting", &t.beijing).expect(200);
+    // Jiangsu, party to no October pair, sees the national totals and none of the transfers.
+    let js = w.get("/api/agency/clearing/2025-10/netting", &t.jiangsu).expect(200);
+    assert_eq!(
+        (js["gross"].clone(), js["net"].clone(), js["positions"].clone()),
+        (json!([]), json!([]), json!([]))
+    );
+    assert_eq!(js["gross_total"], n["gross_total"]);
     let oct_sh_due: Fen = oct_sh.iter().map(|s| s.pooled + s.acct).sum();
     assert_eq!(fen(&n["gross_total"]), oct_pooled + oct_acct + oct_sh_due);
     assert_eq!(n["net"].as_array().unwrap().len(), 1);
@@ -226,17 +233,30 @@ fn a_month_is_cleared_end_to_end_and_survives_a_restart() {
     yidi_ledger::verify_period(&postings, ledger.period(month_oct).unwrap()).expect("October as frozen");
     assert!(snapshot.funds_events.iter().any(|e| e.kind == "clearing.pay"));
 
-    // Next year's notice comes from this year's history (October, frozen): 2 months of the
-    // monthly average, rounded half-up; the insured province may not set its own amount then.
+    // A notice posts at once, so it is only ever for the year under way: 2026's waits for 2026.
     let notices = format!("/api/agency/prepayments/{BJ}/{SH}/notices");
-    let fixed = w.post(&notices, &t.beijing, &json!({"year": "2026", "amount": "1.00"}));
+    let early = w.post(&notices, &t.beijing, &json!({"year": "2026"}));
+    assert_eq!(early.refused(400, "invalid_request")["problems"][0]["field"], "year");
+    // In January, before December is frozen, 2025 cannot size the notice yet.
+    clock.set(DateTime::parse("2026-01-06 10:00:00").unwrap());
+    w.post("/api/agency/clearing/2025-11/freeze", &t.beijing, &json!({})).expect(200);
+    let waiting = w.post(&notices, &t.beijing, &json!({}));
+    let problem = &waiting.refused(400, "invalid_request")["problems"][0];
+    assert_eq!(problem["field"], "amount");
+    assert!(problem["message"].as_str().unwrap().contains("12 月未冻结"), "{problem}");
+    // Once 2025 is cleared through December, the notice comes from its history: 2 × the monthly
+    // average over the months the hub cleared (October to December), half-up; the insured
+    // province may not set its own amount then.
+    w.post("/api/agency/clearing/2025-12/freeze", &t.beijing, &json!({})).expect(200);
+    let fixed = w.post(&notices, &t.beijing, &json!({"amount": "1.00"}));
     assert_eq!(fixed.refused(400, "invalid_request")["problems"][0]["field"], "amount");
     let next = w.post(&notices, &t.beijing, &json!({"year": 2026})).expect(200);
     let notice = next["notices"].as_array().unwrap().iter().find(|n| n["year"] == 2026).unwrap().clone();
     assert_eq!(notice["basis"], "previous_year");
-    assert_eq!(fen(&notice["previous_year_fund_share"]), oct_pooled, "2025's frozen months");
-    let expected = Fen::new((oct_pooled.get() * 2 * 2 + 12) / 24);
-    assert_eq!(fen(&notice["amount"]), expected, "2 × the monthly average");
+    let share = oct_pooled + nov_pooled;
+    assert_eq!(fen(&notice["previous_year_fund_share"]), share, "2025's frozen months");
+    let expected = Fen::new((share.get() * 2 * 2 + 3) / 6);
+    assert_eq!(fen(&notice["amount"]), expected, "2 × the monthly average of three months");
     assert_eq!(fen(&next["funded"]), expected, "the notice posts the change to the new amount");
 
     // A restart rebuilds the same views from the stored events and postings.

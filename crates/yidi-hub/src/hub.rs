@@ -37,11 +37,19 @@ pub struct HubConfig {
     pub queue_len_max: usize,
     /// Most batches waiting for the committer.
     pub commit_queue_len_max: usize,
+    /// Prepayment months and warning thresholds (national defaults: 2 months, 70 %, 90 %).
+    pub prepayment: yidi_ledger::PrepaymentConfig,
 }
 
 impl Default for HubConfig {
     fn default() -> HubConfig {
-        HubConfig { node: 1, batch_len_max: 512, queue_len_max: 8_192, commit_queue_len_max: 4 }
+        HubConfig {
+            node: 1,
+            batch_len_max: 512,
+            queue_len_max: 8_192,
+            commit_queue_len_max: 4,
+            prepayment: yidi_ledger::PrepaymentConfig::default(),
+        }
     }
 }
 
@@ -125,6 +133,7 @@ impl Hub {
         let snapshot = store.load()?;
         let mut state = State::restore(pack, snapshot, config.node).map_err(HubError::Inconsistent)?;
         state.refusals.since = Some(clock.now());
+        state.funds.prepayment.config = config.prepayment;
         let shared = Arc::new(Shared {
             stats: Mutex::new(HubStats::default()),
             queued: AtomicU64::new(0),

@@ -56,7 +56,9 @@ async fn settle(w: &mut World, n: u32, rng: &mut Rng) -> Settled {
         )
         .await;
     let mdtrt_id = ok(&reg)["data"]["mdtrt_id"].as_str().unwrap().to_string();
-    let cnt = rng.upto(6);
+    // Bills past the outpatient deductible, so the pooled funds pay (refusals never touch the
+    // personal account).
+    let cnt = 40 + rng.upto(6);
     let amount = Fen::new(4_550 * cnt);
     let line = json!({"feedetl_sn": "a", "mdtrt_id": mdtrt_id, "psn_no": PSN, "chrg_bchno": "CB1",
         "fee_ocur_time": w.clock.now().to_string(), "med_list_codg": "XA01AAA001", "medins_list_codg": "XA01AAA001",
@@ -93,7 +95,8 @@ fn user(admdvs: &str) -> AgencyUser {
 
 /// Books a random refusal or recovery of at most what is left; returns what was booked.
 async fn cut(w: &World, s: &Settled, given_back: &mut FundAmounts, rng: &mut Rng) -> Option<Fen> {
-    let left = s.shares.total() - given_back.total();
+    // The personal account is never refused.
+    let left = s.shares.total() - s.shares.get(Fund::PersonalAccount) - given_back.total();
     if left <= Fen::ZERO {
         return None;
     }
@@ -221,6 +224,8 @@ async fn a_withdrawn_refusal_is_paid_back_to_the_facility() {
             total: Some("1.00".into()), reason: Some("重复收费".into()), ..Default::default()
         };
     let refusal = w.hub.agency_adjust(&user("310000"), &s1.setl_id, &input).await.unwrap();
+    // A clearing application covers days that are over: March is applied for on April 1st.
+    w.clock.set(yidi_domain::DateTime::parse("2025-04-01 09:00:00").unwrap());
     let applied = w.call(FAC_SH, "3203", application(&[&a1], "202503", "2025-03-01", "2025-03-31")).await;
     let id = ok(&applied)["result"]["clr_appy_evt_id"].as_str().unwrap().to_string();
     let pay = yidi_hub::adjust::PayInput { bank_serial: Some("P1".into()), paid_on: None };
@@ -255,6 +260,7 @@ async fn a_withdrawn_refusal_is_paid_back_to_the_facility() {
     // April: the next payment gives back the withdrawn fen and nets the second refusal.
     let s2 = settle(&mut w, 2, &mut rng).await;
     let a2 = s2.setlinfo.clone();
+    w.clock.set(yidi_domain::DateTime::parse("2025-05-01 09:00:00").unwrap());
     let applied = w.call(FAC_SH, "3203", application(&[&a2], "202504", "2025-04-01", "2025-04-30")).await;
     let id = ok(&applied)["result"]["clr_appy_evt_id"].as_str().unwrap().to_string();
     let paid = w.hub.agency_pay_application(&user("310000"), &id, &pay).await.unwrap();
@@ -266,7 +272,7 @@ async fn a_withdrawn_refusal_is_paid_back_to_the_facility() {
     let postings: Vec<yidi_ledger::Posting> =
         snapshot(&db).postings.iter().map(|r| yidi_hub::books::posting_of_record(r).unwrap()).collect();
     yidi_ledger::verify(&postings, &ledger.balances()).expect("the books verify");
-    let w = w.restart("2025-04-02 10:00:00");
+    let w = w.restart("2025-05-01 10:00:00");
     let listed = w.hub.agency_settlement_adjustments(&user("310000"), &s1.setl_id).await.unwrap();
     assert_eq!(listed[0].credited_by.as_deref(), Some(paid.payment_id.as_str()));
     assert_eq!(w.hub.ledger().await.unwrap().balances(), ledger.balances());

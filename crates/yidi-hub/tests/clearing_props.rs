@@ -273,9 +273,34 @@ async fn run(ops: Vec<Op>) {
                         .unwrap();
                     assert_eq!(paid.status, "paid");
                 }
+                // Nationally, net transfers settle the same positions as gross ones.
+                let ledger = w.hub.ledger().await.unwrap();
+                let national = ledger.period(Month::parse(&m).unwrap()).unwrap().netting();
+                let national = serde_json::to_value(
+                    [national.gross(), national.net()]
+                        .map(|l| l.iter().map(|t| json!({"from": t.from.to_string(), "to": t.to.to_string(), "amount": t.amount.to_string()})).collect::<Vec<_>>()),
+                )
+                .unwrap();
+                assert_eq!(
+                    positions(&national[0]),
+                    positions(&national[1]),
+                    "net settles the same positions"
+                );
+                // A province sees only its own transfers and position, the same either way.
                 let n = w.hub.agency_clearing_netting(&province("110000"), &m).await.unwrap();
                 let n = serde_json::to_value(&n).unwrap();
-                assert_eq!(positions(&n["gross"]), positions(&n["net"]), "net settles the same positions");
+                for t in n["gross"].as_array().unwrap().iter().chain(n["net"].as_array().unwrap()) {
+                    assert!(
+                        t["from"] == "110000" || t["to"] == "110000",
+                        "another pair's transfer shown: {t}"
+                    );
+                }
+                let own = |v: &Value| positions(v).get("110000").copied().unwrap_or_default();
+                assert_eq!(own(&n["gross"]), own(&n["net"]), "Beijing's position");
+                assert_eq!(
+                    own(&n["gross"]),
+                    positions(&national[0]).get("110000").copied().unwrap_or_default()
+                );
                 month = next;
             }
         }

@@ -46,12 +46,18 @@ impl PrepaymentConfig {
     }
 }
 
-/// The year's prepayment for a pair: `months` × the previous year's monthly average fund share,
-/// computed in one step as `months × total / 12` and rounded half-up to the fen (the only
-/// rounding in this crate). A net negative year counts as zero.
-pub fn annual_amount(prev_year_fund_share: Fen, config: PrepaymentConfig) -> Fen {
+/// The year's prepayment for a pair: `months` × the previous year's monthly average fund share
+/// over the `months_of_data` months the hub cleared that year (12 for a whole year; fewer when
+/// the hub began mid-year), computed in one step as `months × total / months_of_data` and rounded
+/// half-up to the fen (the only rounding in this crate). A net negative year, or no month of
+/// data, counts as zero.
+pub fn annual_amount(prev_year_fund_share: Fen, months_of_data: u32, config: PrepaymentConfig) -> Fen {
+    if months_of_data == 0 {
+        return Fen::ZERO;
+    }
     let total = i128::from(prev_year_fund_share.max0().get());
-    let amount = (total * i128::from(config.months) * 2 + 12) / 24;
+    let per = i128::from(months_of_data.min(12));
+    let amount = (total * i128::from(config.months) * 2 + per) / (2 * per);
     Fen::new(i64::try_from(amount).expect("a prepayment fits in fen"))
 }
 
@@ -117,11 +123,22 @@ mod tests {
     #[test]
     fn annual_amount_is_two_months_rounded_half_up() {
         let c = PrepaymentConfig::default();
-        assert_eq!(annual_amount(Fen::new(1_200), c), Fen::new(200));
+        assert_eq!(annual_amount(Fen::new(1_200), 12, c), Fen::new(200));
         // 2 × 1 003 / 12 = 167.17 → 167; 2 × 1 005 / 12 = 167.5 → 168.
-        assert_eq!(annual_amount(Fen::new(1_003), c), Fen::new(167));
-        assert_eq!(annual_amount(Fen::new(1_005), c), Fen::new(168));
-        assert_eq!(annual_amount(Fen::new(-5), c), Fen::ZERO);
+        assert_eq!(annual_amount(Fen::new(1_003), 12, c), Fen::new(167));
+        assert_eq!(annual_amount(Fen::new(1_005), 12, c), Fen::new(168));
+        assert_eq!(annual_amount(Fen::new(-5), 12, c), Fen::ZERO);
+    }
+
+    #[test]
+    fn annual_amount_averages_over_the_months_with_data() {
+        let c = PrepaymentConfig::default();
+        // Three months cleared (the hub began in October): 2 × 300 / 3.
+        assert_eq!(annual_amount(Fen::new(300), 3, c), Fen::new(200));
+        // 2 × 100 / 3 = 66.67 → 67; 2 × 101 / 4 = 50.5 → 51.
+        assert_eq!(annual_amount(Fen::new(100), 3, c), Fen::new(67));
+        assert_eq!(annual_amount(Fen::new(101), 4, c), Fen::new(51));
+        assert_eq!(annual_amount(Fen::new(1_000), 0, c), Fen::ZERO, "no month of data");
     }
 
     #[test]

@@ -163,10 +163,15 @@ impl World {
             writeln!(self.out, "   {:<28}{:>14}", account.code(), balance.to_string()).unwrap();
         }
         writeln!(self.out, "trial balance {}", self.ledger.trial_balance()).unwrap();
-        writeln!(self.out, "next year's prepayment (2 months of the year's net fund share)").unwrap();
+        let months = self.ledger.periods_in_year(2025);
+        writeln!(
+            self.out,
+            "next year's prepayment (2 x the monthly average net fund share over the {months} cleared months)"
+        )
+        .unwrap();
         for &pair in &self.prepaid {
             let share = self.ledger.fund_share_of_year(pair, 2025);
-            let next = annual_amount(share, PrepaymentConfig::default());
+            let next = annual_amount(share, months, PrepaymentConfig::default());
             writeln!(
                 self.out,
                 "   {pair} 2025 fund share {:>10} -> {:>10}",

@@ -8,7 +8,8 @@
 //! account carries the amount to the next clearing payment in the insured province's favour, and
 //! the facility's receivable shrinks (the next facility payment nets it).
 //!
-//! Amounts are given per fund (`310100` …) or as one total, which is split over the funds in
+//! Only the pooled funds are refused, never the personal account (`310200`: the person's own
+//! money, `account_not_refusable`). Amounts are given per fund (`310100` …) or as one total, which is split over the funds in
 //! proportion to what each can still give back (its settled share less earlier adjustments),
 //! by the largest-remainder rule: each fund gets ⌊total × left_f / left⌋ and the fen left over go
 //! one each to the funds with the largest remainders (ties in `setldetail` fund order). The split
@@ -124,8 +125,21 @@ pub(crate) fn adjust(
     for (fund, amount) in done.iter() {
         left.add(fund, -amount);
     }
+    // The personal account (310200) is the insured person's own money, not a fund the regions
+    // clear: refusing it would return it to the insured region's books while the person's
+    // account stayed debited. Only the pooled funds are refused or recovered.
+    let own = left.get(Fund::PersonalAccount);
+    left.add(Fund::PersonalAccount, -own);
     let amounts = match req.amounts {
         Amounts::PerFund(a) => {
+            if a.get(Fund::PersonalAccount) > Fen::ZERO {
+                return Err(conflict(
+                    "account_not_refusable",
+                    format!(
+                        "个人账户支付（310200）是参保人本人的钱，不能拒付或追回；请只填统筹等基金的金额，个人账户部分由医院按协议退还参保人（结算 {setl_id}）"
+                    ),
+                ));
+            }
             for (fund, amount) in a.iter().filter(|(_, a)| *a > Fen::ZERO) {
                 if amount > left.get(fund) {
                     return Err(conflict(
@@ -145,7 +159,7 @@ pub(crate) fn adjust(
                 return Err(conflict(
                     "exceeds_settlement",
                     format!(
-                        "拒付/追回 {total} 元，超过该结算基金支付（含个人账户）尚可扣回的 {} 元（已扣回 {} 元）",
+                        "拒付/追回 {total} 元，超过该结算基金支付（不含个人账户）尚可扣回的 {} 元（已扣回 {} 元）",
                         left.total(),
                         done.total()
                     ),

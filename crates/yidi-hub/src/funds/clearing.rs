@@ -478,11 +478,11 @@ impl Hub {
     ) -> Result<NettingView, AgencyError> {
         let (who, month) = (who.clone(), month.to_string());
         self.funds_op(move |state, _| {
-            province_of(&who)?;
+            let province = province_of(&who)?;
             let month = parse_month(&month)?;
             let period = state.ledger.period(month).filter(|_| state.funds.clearing.is_frozen(month));
             let period = period.ok_or_else(|| not_frozen(month))?;
-            Ok(netting_view(month, &period.netting()))
+            Ok(netting_view(month, &period.netting(), province))
         })
         .await
     }
@@ -1068,9 +1068,13 @@ fn detail_rows(state: &State, month: Month, pair: Pair) -> Vec<DetailRow> {
     rows
 }
 
-fn netting_view(month: Month, n: &yidi_ledger::Netting) -> NettingView {
+/// The netting as `province` sees it: the transfers it pays or receives and its own position
+/// (other pairs' obligations are theirs, as their statements are), with the national totals.
+fn netting_view(month: Month, n: &yidi_ledger::Netting, province: DivisionCode) -> NettingView {
+    let own = province.to_string();
     let transfers = |list: &[yidi_ledger::Transfer]| {
         list.iter()
+            .filter(|t| t.from.to_string() == own || t.to.to_string() == own)
             .map(|t| TransferView {
                 from: t.from.to_string(),
                 to: t.to.to_string(),
@@ -1084,6 +1088,7 @@ fn netting_view(month: Month, n: &yidi_ledger::Netting) -> NettingView {
         positions: n
             .positions()
             .iter()
+            .filter(|(p, _)| p.to_string() == own)
             .map(|(p, v)| PositionView { province: p.to_string(), position: v.to_string() })
             .collect(),
         net: transfers(n.net()),

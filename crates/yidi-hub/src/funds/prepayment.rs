@@ -30,6 +30,8 @@ use crate::state::State;
 /// Prepayment records rebuilt from the `prepayment.*` events.
 #[derive(Clone, Debug, Default)]
 pub struct PrepaymentBook {
+    /// Months of the annual amount and the warning thresholds (`HubConfig::prepayment`).
+    pub config: PrepaymentConfig,
     notices: BTreeMap<Pair, Vec<Notice>>,
     top_ups: BTreeMap<Pair, Vec<TopUp>>,
 }
@@ -281,26 +283,30 @@ fn notice(
     let (pair, province) = acting_side(who, insured, treatment, PairSide::Insured, "预付金年度通知")?;
     let mut problems = Vec::new();
     let this_year = now.date().year();
+    // A notice posts at once: it is for the year under way, never for the next one (which would
+    // change this year's float, sized from a year not yet over).
     let year = match input.year.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         None => this_year,
-        Some(t) => match t.parse::<i32>() {
-            Ok(y) if y == this_year || y == this_year + 1 => y,
-            _ => {
-                problems.push(problem(
+        Some(t) => {
+            match t.parse::<i32>() {
+                Ok(y) if y == this_year => y,
+                _ => {
+                    problems.push(problem(
                     "year",
-                    format!("只能为本年 {this_year} 或下一年 {} 发通知", this_year + 1),
+                    format!("预付金通知下达即生效，只能为本年 {this_year} 下达；下一年的通知请在该年开始后下达"),
                 ));
-                this_year
+                    this_year
+                }
             }
-        },
+        }
     };
-    let default = PrepaymentConfig::default();
+    let base = state.funds.prepayment.config;
     let months = match input.months.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        None => default.months(),
+        None => base.months(),
         Some(t) => match t
             .parse::<u32>()
             .ok()
-            .and_then(|m| PrepaymentConfig::new(m, default.yellow_bp(), default.red_bp()).ok())
+            .and_then(|m| PrepaymentConfig::new(m, base.yellow_bp(), base.red_bp()).ok())
         {
             Some(c) => c.months(),
             None => {
@@ -308,30 +314,44 @@ fn notice(
                     "months",
                     format!("月数应为 1 至 {}", yidi_ledger::limits::PREPAYMENT_MONTHS_MAX),
                 ));
-                default.months()
+                base.months()
             }
         },
     };
     let set = amount_field(&input.amount, &mut problems);
-    let history = state.ledger.fund_share_of_year(pair, year - 1);
-    let (amount, basis) = match (history > Fen::ZERO, set) {
+    // The previous year's share sizes the notice only once that whole year is cleared (its
+    // December frozen), averaged over the months the hub cleared (fewer than 12 when it began
+    // mid-year); otherwise the insured province sets the amount.
+    let previous = year - 1;
+    let december = yidi_ledger::Month::new(previous, 12);
+    let year_cleared = december.is_some_and(|d| state.ledger.closed_through() >= Some(d));
+    let months_of_data = state.ledger.periods_in_year(previous);
+    let history = state.ledger.fund_share_of_year(pair, previous);
+    let (amount, basis) = match (year_cleared && months_of_data > 0 && history > Fen::ZERO, set) {
         (true, None) => {
             let config =
-                PrepaymentConfig::new(months, default.yellow_bp(), default.red_bp()).expect("checked above");
-            (annual_amount(history, config), "previous_year")
+                PrepaymentConfig::new(months, base.yellow_bp(), base.red_bp()).expect("checked above");
+            (annual_amount(history, months_of_data, config), "previous_year")
         }
         (true, Some(_)) => {
             problems.push(problem(
                 "amount",
-                format!("{pair} 有 {} 年清算数据（统筹基金 {history} 元），预付金按 {months} 个月的月均额计算，不能另行指定金额", year - 1),
+                format!("{pair} 有 {previous} 年清算数据（{months_of_data} 个月，统筹基金 {history} 元），预付金按 {months} 个月的月均额计算，不能另行指定金额"),
             ));
             (Fen::ZERO, "")
         }
         (false, Some(a)) => (a, "set_by_insured"),
+        (false, None) if !year_cleared && months_of_data > 0 => {
+            problems.push(problem(
+                "amount",
+                format!("{previous} 年尚未全部清算（12 月未冻结），不能按上年数据计算；请待清算后下达，或由参保省填写预付金金额"),
+            ));
+            (Fen::ZERO, "")
+        }
         (false, None) => {
             problems.push(problem(
                 "amount",
-                format!("{pair} 没有 {} 年清算数据，请由参保省填写预付金金额", year - 1),
+                format!("{pair} 没有 {previous} 年清算数据，请由参保省填写预付金金额"),
             ));
             (Fen::ZERO, "")
         }
@@ -377,7 +397,7 @@ fn request(
     now: DateTime,
 ) -> Result<PrepaymentView, AgencyError> {
     let (pair, province) = acting_side(who, insured, treatment, PairSide::Treatment, "紧急追加预付金申请")?;
-    let use_ = state.ledger.utilisation(pair, PrepaymentConfig::default());
+    let use_ = state.ledger.utilisation(pair, state.funds.prepayment.config);
     if use_.warning != Warning::Red {
         return Err(AgencyError::Conflict {
             code: "not_red",
@@ -464,7 +484,7 @@ fn approve(
 }
 
 fn view(state: &State, pair: Pair, province: DivisionCode) -> PrepaymentView {
-    let config = PrepaymentConfig::default();
+    let config = state.funds.prepayment.config;
     let u = state.ledger.utilisation(pair, config);
     let book = &state.funds.prepayment;
     let top_ups: Vec<TopUpView> = book

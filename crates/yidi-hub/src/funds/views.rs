@@ -145,7 +145,8 @@ pub struct PositionView {
     pub position: String,
 }
 
-/// Gross and netted transfers of a frozen month, across all provinces.
+/// Gross and netted transfers of a frozen month as one province sees them: the transfers it
+/// pays or receives and its own net position; the three totals are national.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct NettingView {
     pub month: String,

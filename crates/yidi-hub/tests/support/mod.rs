@@ -44,9 +44,13 @@ pub struct World {
 
 impl World {
     pub fn start(pack: Arc<Pack>, db: &Path, at: &str) -> World {
+        World::start_with(HubConfig::default(), pack, db, at)
+    }
+
+    pub fn start_with(config: HubConfig, pack: Arc<Pack>, db: &Path, at: &str) -> World {
         let store = Arc::new(SqliteStore::open(db).expect("store"));
         let clock = Arc::new(ManualClock::at(DateTime::parse(at).expect("time")));
-        let hub = Hub::start(HubConfig::default(), store, pack.clone(), clock.clone()).expect("hub");
+        let hub = Hub::start(config, store, pack.clone(), clock.clone()).expect("hub");
         World { hub: Arc::new(hub), clock, pack, db: db.to_path_buf(), n: 0 }
     }
 
