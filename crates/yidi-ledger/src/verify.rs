@@ -1,6 +1,7 @@
 //! Proof that the books hold: every posting well formed, Σ debits = Σ credits, every rolled-up
-//! balance equal to the sum of its entries, facility receivables offset by agency payables, and
-//! every closed month's statement equal to what its postings say. All problems are reported.
+//! balance equal to the sum of its entries, facility receivables offset by agency payables, no
+//! settlement's refusals and recoveries beyond what it charged a fund, and every closed month's
+//! statement equal to what its postings say. All problems are reported.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,7 @@ use yidi_domain::Fen;
 use crate::account::{Account, Pair};
 use crate::clearing::ClearingPeriod;
 use crate::month::Month;
-use crate::posting::{Posting, PostingProblem, Side};
+use crate::posting::{Posting, PostingKind, PostingProblem, Side};
 use crate::statement::{PairStatement, counts_in_statement};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,6 +25,8 @@ pub enum LedgerProblem {
     Control { receivables: Fen, payables: Fen },
     #[error("{month} 清算单 {pair} 与记账不一致")]
     Statement { month: Month, pair: Pair },
+    #[error("结算 {reference} 的 {account} 拒付/追回合计 {relieved} 不在 0 与该结算支付额 {settled} 之间")]
+    Adjustment { reference: String, account: Account, settled: Fen, relieved: Fen },
 }
 
 /// Checks the postings and the rolled-up balances claimed for them (as a store keeps them).
@@ -34,10 +37,12 @@ pub fn verify<'a>(
     let mut problems = Vec::new();
     let mut sums: BTreeMap<Account, Fen> = BTreeMap::new();
     let (mut debits, mut credits) = (Fen::ZERO, Fen::ZERO);
+    let mut funds = FundsOfSettlements::default();
     for (index, p) in postings.into_iter().enumerate() {
         if let Err(problem) = p.check() {
             problems.push(LedgerProblem::Posting { index, reference: p.reference().to_string(), problem });
         }
+        funds.add(p);
         for e in p.entries() {
             *sums.entry(e.account).or_default() += e.signed();
             match e.side {
@@ -51,7 +56,42 @@ pub fn verify<'a>(
     }
     compare_balances(&sums, rolled_up, &mut problems);
     check_control(&sums, &mut problems);
+    funds.check(&mut problems);
     if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
+
+/// Per settlement (its reference) and fund account: what its settlement postings charged the
+/// fund (net of a cancellation) and what its refusals and recoveries gave back (net of
+/// withdrawals). The hub keeps every adjustment within the settlement; this proves it from the
+/// postings alone.
+#[derive(Default)]
+struct FundsOfSettlements {
+    settled: BTreeMap<(String, Account), Fen>,
+    relieved: BTreeMap<(String, Account), Fen>,
+}
+
+impl FundsOfSettlements {
+    fn add(&mut self, p: &Posting) {
+        let book = match p.kind() {
+            PostingKind::Settlement { .. } => &mut self.settled,
+            PostingKind::Refusal { .. } | PostingKind::Recovery { .. } => &mut self.relieved,
+            _ => return,
+        };
+        for e in p.entries().iter().filter(|e| matches!(e.account, Account::Fund { .. })) {
+            let amount =
+                if matches!(p.kind(), PostingKind::Settlement { .. }) { e.signed() } else { -e.signed() };
+            *book.entry((p.reference().to_string(), e.account)).or_default() += amount;
+        }
+    }
+
+    fn check(self, problems: &mut Vec<LedgerProblem>) {
+        for ((reference, account), relieved) in self.relieved {
+            let settled = self.settled.get(&(reference.clone(), account)).copied().unwrap_or_default();
+            if relieved.is_negative() || relieved > settled {
+                problems.push(LedgerProblem::Adjustment { reference, account, settled, relieved });
+            }
+        }
+    }
 }
 
 fn compare_balances(

@@ -231,6 +231,33 @@ fn verify_finds_a_tampered_rollup_and_a_tampered_posting() {
     assert!(problems[0].to_string().contains("prepay:150000>110000"));
 }
 
+/// Two refusals each within the settlement but together beyond it: the hub never books that
+/// (it adds up earlier refusals); `verify` proves it from the postings, and a withdrawal (the
+/// refusal reversed) brings the settlement back within.
+#[test]
+fn verify_finds_refusals_beyond_what_a_settlement_charged() {
+    let s = settlement(&facts("S1", "2025-03-03 10:00:00", InsuType::Resident));
+    let at = t("2025-03-10 10:00:00");
+    let cut = FundAmounts::of(&[(Fund::ResidentBasic, Fen::new(15_000))]);
+    let (r1, r2) = (refusal(&s, &cut, at).unwrap(), refusal(&s, &cut, at).unwrap());
+    let mut ledger = Ledger::new();
+    for p in [&s, &r1, &r2] {
+        ledger.post(p).unwrap();
+    }
+    let postings = vec![s.clone(), r1.clone(), r2.clone()];
+    let problems = verify(&postings, &ledger.balances()).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        matches!(&problems[0], LedgerProblem::Adjustment { reference, settled, relieved, .. }
+            if reference == "S1" && *settled == Fen::new(20_000) && *relieved == Fen::new(30_000)),
+        "{problems:?}"
+    );
+    let withdrawn = reversal(&r2, at);
+    ledger.post(&withdrawn).unwrap();
+    let postings = vec![s, r1, r2, withdrawn];
+    assert_eq!(verify(&postings, &ledger.balances()), Ok(()));
+}
+
 #[test]
 fn months_close_in_order() {
     let mut ledger = Ledger::new();
