@@ -2,74 +2,13 @@
 //! generated traffic completes its flows with no error at all, and the JSON summary has the
 //! documented shape.
 
+mod support;
+
 use std::fs;
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::path::Path;
 
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("yidi-bench-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A running `yidi serve --demo` on a free port, killed on drop.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    fn start(db: &Path, log: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_yidi"))
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
-            .arg(db)
-            .current_dir(repo())
-            .stdout(Stdio::piped())
-            .stderr(fs::File::create(log).unwrap())
-            .spawn()
-            .expect("start yidi serve");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        loop {
-            let Ok(line) = rx.recv_timeout(Duration::from_secs(120)) else {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("no listening line; log:\n{}", fs::read_to_string(log).unwrap_or_default());
-            };
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                let addr =
-                    rest.split(|c: char| c.is_whitespace() || c == '（').next().unwrap().parse().unwrap();
-                std::thread::spawn(move || while rx.recv().is_ok() {});
-                return Server { child, addr };
-            }
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::{Server, temp_dir, yidi};
 
 /// Goal: three seconds of open-loop demo traffic (outpatient and inpatient flows, pre-
 /// settlements, cancellations, retried settlements) complete without a single error, and the
@@ -77,17 +16,11 @@ impl Drop for Server {
 #[test]
 fn bench_against_demo_server_has_no_errors() {
     let dir = temp_dir("smoke");
-    let server = Server::start(&dir.join("hub.db"), &dir.join("serve.log"));
+    let server = Server::demo(&dir.join("hub.db"), &[], &dir.join("serve.log"));
     let json = dir.join("summary.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_yidi"))
-        .args(["bench", "--demo", "--duration", "3s", "--rate", "50", "--concurrency", "8", "--seed", "5"])
-        .arg("--url")
-        .arg(format!("http://{}", server.addr))
-        .arg("--json")
-        .arg(&json)
-        .current_dir(repo())
-        .output()
-        .expect("run yidi bench");
+    let (url, json_arg) = (server.url(), json.to_str().expect("utf-8 path"));
+    let load = ["--demo", "--duration", "3s", "--rate", "50", "--concurrency", "8", "--seed", "5"];
+    let out = yidi(&[&["bench", "--url", &url, "--json", json_arg][..], &load].concat());
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "bench failed:\n{stdout}\n{stderr}");
@@ -127,11 +60,7 @@ fn demo_credentials_match_the_server() {
 /// Goal: without `--demo`, one facility's `--paasid` and `--token` are required.
 #[test]
 fn bench_needs_credentials() {
-    let out = Command::new(env!("CARGO_BIN_EXE_yidi"))
-        .args(["bench", "--url", "http://127.0.0.1:9", "--duration", "1s"])
-        .current_dir(repo())
-        .output()
-        .unwrap();
+    let out = yidi(&["bench", "--url", "http://127.0.0.1:9", "--duration", "1s"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--paasid"));
 }

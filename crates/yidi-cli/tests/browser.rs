@@ -10,6 +10,7 @@
 //! Needs `apt-get install chromium chromium-driver`; `YIDI_SKIP_BROWSER_TESTS=1` skips it.
 
 mod browser_support;
+mod support;
 
 use std::time::{Duration, Instant};
 
@@ -42,7 +43,7 @@ fn unfiled_shanghai_employees(demo: &Demo) -> Vec<&PersonRecord> {
 /// manual reimbursement.
 fn cash_bill(demo: &Demo, facility: &yidi_domain::Facility) -> serde_json::Value {
     use yidi_domain::{ChrgitmLv, Qty, line_fen};
-    let now = browser_support::beijing_now();
+    let now = support::beijing_now().to_string();
     let today = yidi_domain::DateTime::parse(&now).unwrap().date();
     let catalog = &demo.pack.refdata.catalogs[&facility.admdvs.province()];
     let lines: Vec<serde_json::Value> = catalog

@@ -6,6 +6,7 @@
 //! `docs/screenshots/` with `YIDI_UPDATE_DOCS_SCREENSHOTS=1`).
 
 mod browser_support;
+mod support;
 
 use browser_support::{Browser, Demo, PHONE};
 use serde_json::{Value, json};
@@ -54,7 +55,7 @@ fn filed_in_shanghai(pack: &Pack) -> Vec<&PersonRecord> {
 }
 
 fn shanghai_hospital(pack: &Pack) -> Facility {
-    let today = yidi_domain::DateTime::parse(&browser_support::beijing_now()).unwrap().date();
+    let today = support::beijing_now().date();
     let mut facilities: Vec<&Facility> = pack.refdata.facilities.values().collect();
     facilities.sort_by(|a, b| a.code.cmp(&b.code));
     facilities
@@ -70,12 +71,11 @@ fn shanghai_hospital(pack: &Pack) -> Facility {
 }
 
 /// A visit of an unfiled Beijing employee at `facility` (registered, one line uploaded) and its
-/// 2207, which Beijing's policy refuses (`filing_required`); the answer. Sent by hand because the
-/// support module's calls expect success.
+/// 2207, which Beijing's policy refuses (`filing_required`); the answer. The 2207 goes through
+/// `Demo::call_service` because `Demo::national` expects success.
 fn refused_settlement(demo: &Demo, p: &PersonRecord, facility: &Facility, n: u32) -> Value {
-    use std::io::{Read, Write};
     let (psn_no, certno, code) = (p.person.psn_no.as_str(), p.person.certno.as_str(), facility.code.as_str());
-    let now = browser_support::beijing_now();
+    let now = support::beijing_now().to_string();
     let reg = demo.national(
         code,
         "2201",
@@ -121,22 +121,7 @@ fn refused_settlement(demo: &Demo, p: &PersonRecord, facility: &Facility, n: u32
         "mdtrt_cert_no": certno, "med_type": "11", "medfee_sumamt": amount.yuan(), "psn_setlway": "01",
         "mdtrt_id": mdtrt_id, "chrg_bchno": "CB1", "acct_used_flag": "0", "insutype": "310"}}})
     .to_string();
-    let ts =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
-    let nonce = format!("bra{}-{n}", std::process::id());
-    let sig = yidi_http::crypto::signature(&ts, &yidi_http::crypto::demo_facility_token(code), &nonce);
-    let head = format!(
-        "POST /fsi/api/callService HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\n\
-         x-tif-paasid: yidi_{code}\r\nx-tif-timestamp: {ts}\r\nx-tif-nonce: {nonce}\r\nx-tif-signature: {sig}\r\n\
-         Content-Length: {}\r\n\r\n",
-        demo.addr,
-        body.len()
-    );
-    let mut stream = std::net::TcpStream::connect(demo.addr).unwrap();
-    stream.write_all(format!("{head}{body}").as_bytes()).unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    serde_json::from_str(raw.split_once("\r\n\r\n").unwrap().1).unwrap()
+    serde_json::from_str(&demo.call_service(code, &body).body).unwrap()
 }
 
 /// Fetches `href` in the page (with the session cookie) and returns status, content type, the
@@ -236,7 +221,7 @@ async fn an_agency_user_sees_its_dashboards_and_only_its_region() {
     let rows: Vec<&str> =
         text.trim_start_matches('\u{feff}').split("\r\n").filter(|l| !l.is_empty()).collect();
     assert!(rows[0].starts_with("日期,普通门诊,门诊慢特病,住院,合计笔数"), "{}", rows[0]);
-    let today = browser_support::beijing_now()[..10].to_string();
+    let today = support::beijing_now().to_string()[..10].to_string();
     let row = rows.iter().find(|r| r.starts_with(&today)).unwrap_or_else(|| panic!("today in {rows:?}"));
     assert!(row.starts_with(&format!("{today},{total},0,0,{total},")), "{row}");
 

@@ -1,24 +1,11 @@
 //! The `yidi` binary's contract with outside tools: exit statuses, where problems are printed, and
 //! the single-claim form of `yidi adjudicate`.
 
+mod support;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn yidi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yidi")).args(args).current_dir(repo()).output().expect("run yidi")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("yidi-cli-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use support::{repo, temp_dir, yidi};
 
 /// A valid pack passes `check-pack` with status 0 and a summary on stdout.
 #[test]

@@ -5,22 +5,22 @@
 //! Randomness comes from one printed seed (`YIDI_CRASH_SEED=N` replays a run's choices; thread
 //! timing still differs between runs, which is the point of a crash test).
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Barrier, Mutex, mpsc};
+use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
+use support::{CALL_SERVICE, Gateway, Response, Server, beijing_now, repo, temp_dir};
 use yidi_domain::{
     BenefitKind, ChrgitmLv, DateTime, Facility, Fen, Pack, PersonRecord, PersonState, Price, Qty, line_fen,
 };
-use yidi_http::crypto::{demo_facility_token, signature};
 use yidi_store::{SettlementStatus, Snapshot, Store};
 use yidi_store_sqlite::SqliteStore;
 
@@ -45,25 +45,10 @@ const RESETTLE_ONE_IN: u64 = 2;
 const SECOND_BATCH_ONE_IN: u64 = 3;
 /// Longest a request may stay unanswered (server restarts included) before the test fails.
 const DELIVER_WAIT_SECS_MAX: u64 = 120;
-/// Longest `yidi serve` may take to print its listening line.
-const START_WAIT_SECS_MAX: u64 = 120;
 /// Pause between resends while the hub is down.
 const RESEND_PAUSE_MS: u64 = 20;
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Same request sent at once by this many threads in the replay test.
 const SAME_REQUEST_THREADS: usize = 50;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("yidi-crash-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The seed of this run: `YIDI_CRASH_SEED`, else from the clock; printed either way.
 fn seed(test: &str) -> u64 {
@@ -96,113 +81,14 @@ impl Rng {
     }
 }
 
-fn now_unix() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
-fn now_beijing() -> DateTime {
-    DateTime::from_epoch_secs(now_unix() + 8 * 3_600)
-}
-
-/// A running `yidi serve --demo`; killed (SIGKILL) on drop so no test leaves one behind.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    fn start(db: &Path, log: &Path) -> Server {
-        let log_file = fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_yidi"))
-            .args(["serve", "--demo", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
-            .current_dir(repo())
-            .stdout(Stdio::piped())
-            .stderr(log_file)
-            .spawn()
-            .expect("start yidi serve");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        loop {
-            let Ok(line) = rx.recv_timeout(Duration::from_secs(START_WAIT_SECS_MAX)) else {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("yidi serve printed no listening line; log:\n{}", fs::read_to_string(log).unwrap());
-            };
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                let addr = rest.split(|c: char| c.is_whitespace() || c == '（').next().unwrap();
-                // Keep draining stdout so the server never blocks on a full pipe.
-                std::thread::spawn(move || while rx.recv().is_ok() {});
-                return Server { child, addr: addr.parse().unwrap() };
-            }
-        }
-    }
-
-    /// SIGKILL: no chance to finish anything.
-    fn kill(mut self) {
-        self.child.kill().expect("SIGKILL yidi serve");
-        self.child.wait().unwrap();
-    }
-
-    /// SIGTERM, then the exit status must be success (graceful shutdown).
-    fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "yidi serve exited with {status}");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One HTTP answer.
-struct Exchange {
-    status: u16,
-    replay: bool,
-    body: String,
-}
-
 /// POSTs `body` to `callService`, signed with the facility's demo token. Any failure to get a
 /// whole answer (refused connection, reset, short body) is an error: the request went unanswered.
-fn post(addr: SocketAddr, facility: &str, nonce: &str, body: &str) -> std::io::Result<Exchange> {
-    let ts = now_unix().to_string();
-    let sig = signature(&ts, &demo_facility_token(facility), nonce);
-    let head = format!(
-        "POST /fsi/api/callService HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nx-tif-paasid: yidi_{facility}\r\nx-tif-timestamp: {ts}\r\n\
-         x-tif-nonce: {nonce}\r\nx-tif-signature: {sig}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    let mut stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)?;
-    stream.set_read_timeout(Some(READ_TIMEOUT))?;
-    stream.write_all(&[head.as_bytes(), body.as_bytes()].concat())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    parse_response(&raw).ok_or_else(|| std::io::Error::other("incomplete HTTP answer"))
-}
-
-fn parse_response(raw: &[u8]) -> Option<Exchange> {
-    let text = std::str::from_utf8(raw).ok()?;
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    let status = head.split(' ').nth(1)?.parse().ok()?;
-    let head = head.to_ascii_lowercase();
-    let len: usize = head.lines().find_map(|l| l.strip_prefix("content-length:"))?.trim().parse().ok()?;
-    (body.len() == len).then(|| Exchange {
-        status,
-        replay: head.lines().any(|l| l.trim() == "x-yidi-replay: 1"),
-        body: body.to_string(),
-    })
+fn post(addr: SocketAddr, facility: &str, nonce: &str, body: &str) -> std::io::Result<Response> {
+    let request = Gateway::demo(facility, nonce).request(addr, CALL_SERVICE, body.as_bytes());
+    let raw = support::send(addr, &request)?;
+    Response::parse(&raw)
+        .filter(Response::is_complete)
+        .ok_or_else(|| std::io::Error::other("incomplete HTTP answer"))
 }
 
 /// The exact text of the JSON value at `path` (strings without their quotes), read without
@@ -224,7 +110,7 @@ fn fen_at(json: &str, path: &[&str]) -> Fen {
 /// A request body as a HIS sends it.
 fn envelope(facility: &str, infno: &str, msgid: &str, input: Value) -> String {
     json!({"infno": infno, "msgid": msgid, "mdtrtarea_admvs": format!("{}0000", &facility[1..3]),
-        "opter_type": "1", "opter": "CRASH01", "opter_name": "压测收费员", "inf_time": now_beijing().to_string(),
+        "opter_type": "1", "opter": "CRASH01", "opter_name": "压测收费员", "inf_time": beijing_now().to_string(),
         "fixmedins_code": facility, "fixmedins_name": "压测", "input": input})
     .to_string()
 }
@@ -357,7 +243,7 @@ impl<'s> Client<'s> {
     }
 
     /// Sends until a whole answer arrives; returns it and how many sends went unanswered.
-    fn deliver(&mut self, facility: &str, body: &str) -> (Exchange, u32) {
+    fn deliver(&mut self, facility: &str, body: &str) -> (Response, u32) {
         let deadline = Instant::now() + Duration::from_secs(DELIVER_WAIT_SECS_MAX);
         let mut lost_sends = 0;
         loop {
@@ -401,10 +287,10 @@ impl<'s> Client<'s> {
         } else if self.rng.one_in(DUPLICATE_ONE_IN) {
             self.duplicates += 1;
             let (again, _) = self.deliver(facility, &body);
-            if !again.replay || again.body != x.body {
+            if !again.is_replay() || again.body != x.body {
                 self.findings.push(format!(
                     "{infno} {msgid} sent again, answered (replay: {})\n  {}\nrather than as first answered\n  {}",
-                    again.replay, again.body, x.body
+                    again.is_replay(), again.body, x.body
                 ));
             }
         }
@@ -415,7 +301,7 @@ impl<'s> Client<'s> {
             body,
             answer: x.body.clone(),
             lost_sends,
-            replayed: x.replay,
+            replayed: x.is_replay(),
         });
         if refused { Err(()) } else { Ok(x.body) }
     }
@@ -443,7 +329,7 @@ impl<'s> Client<'s> {
     fn open_visit(&mut self, patient: &Patient<'_>, visit_no: u64) -> Result<String, ()> {
         let p = &patient.person.person;
         let code = patient.facility.code.as_str();
-        let time = now_beijing().to_string();
+        let time = beijing_now().to_string();
         let answer = self.send(
             code,
             "2201",
@@ -469,7 +355,7 @@ impl<'s> Client<'s> {
         batch: u32,
     ) -> Result<Fen, ()> {
         let psn_no = &patient.person.person.psn_no;
-        let now = now_beijing().to_string();
+        let now = beijing_now().to_string();
         let count = 1 + self.rng.below(3) as usize;
         let mut total = Fen::ZERO;
         let mut lines = Vec::new();
@@ -573,7 +459,7 @@ fn wait_for_answers(shared: &Shared, from: u64, more: u64) {
 /// ends the kills early.
 fn run_controller(shared: &Shared, rng: &mut Rng, db: &Path, log: &Path) -> (Server, usize, Duration) {
     let _flag = FailFlag(&shared.failed);
-    let mut server = Server::start(db, log);
+    let mut server = Server::demo(db, &[], log);
     *shared.addr.lock().unwrap() = Some(server.addr);
     let mut down = Duration::ZERO;
     let mut kills = 0;
@@ -587,7 +473,7 @@ fn run_controller(shared: &Shared, rng: &mut Rng, db: &Path, log: &Path) -> (Ser
         let killed_at = Instant::now();
         *shared.addr.lock().unwrap() = None;
         server.kill();
-        server = Server::start(db, log);
+        server = Server::demo(db, &[], log);
         *shared.addr.lock().unwrap() = Some(server.addr);
         down += killed_at.elapsed();
         kills += 1;
@@ -609,7 +495,7 @@ fn sigkill_under_load_loses_no_acknowledged_settlement() {
     let dir = temp_dir("load");
     let (db, log) = (dir.join("yidi.db"), dir.join("serve.log"));
     let pack = yidi_refdata::load_pack(&repo().join("test_data/demo")).expect("the demo pack loads");
-    let all = patients(&pack, now_beijing());
+    let all = patients(&pack, beijing_now());
     assert!(all.len() >= THREADS * PERSONS_PER_THREAD, "only {} demo long-term filers", all.len());
     let mine: Vec<&[Patient<'_>]> = all.chunks(PERSONS_PER_THREAD).take(THREADS).collect();
     let shared = Shared {
@@ -943,9 +829,9 @@ fn check_persons(
 fn same_settlement_sent_50_times_at_once_pays_once() {
     let dir = temp_dir("same");
     let db = dir.join("yidi.db");
-    let server = Server::start(&db, &dir.join("serve.log"));
+    let server = Server::demo(&db, &[], &dir.join("serve.log"));
     let pack = yidi_refdata::load_pack(&repo().join("test_data/demo")).expect("the demo pack loads");
-    let all = patients(&pack, now_beijing());
+    let all = patients(&pack, beijing_now());
     let patient = all.first().expect("a demo long-term filer");
     let p = &patient.person.person;
     let code = patient.facility.code.as_str();
@@ -972,7 +858,7 @@ fn same_settlement_sent_50_times_at_once_pays_once() {
     );
 
     let start = Barrier::new(SAME_REQUEST_THREADS);
-    let answers: Vec<Exchange> = std::thread::scope(|s| {
+    let answers: Vec<Response> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..SAME_REQUEST_THREADS)
             .map(|n| {
                 let (start, body, addr) = (&start, &body, server.addr);
@@ -992,7 +878,7 @@ fn same_settlement_sent_50_times_at_once_pays_once() {
         assert_eq!(x.status, 200, "{}", x.body);
         assert_eq!(&x.body, first, "every sender gets the same bytes");
     }
-    let replays = answers.iter().filter(|x| x.replay).count();
+    let replays = answers.iter().filter(|x| x.is_replay()).count();
     assert_eq!(replays, SAME_REQUEST_THREADS - 1, "all but the one that settled are replays");
     let snapshot = SqliteStore::open(&db).expect("open the database").load().expect("load the database");
     assert_eq!(snapshot.settlements.len(), 1, "one settlement: {:?}", snapshot.settlements);

@@ -6,19 +6,19 @@
 //! states are where they were). Also the per-facility rate limit (`--rate-limit`) and SM2 body
 //! signatures (`yidi facility sm2-key`).
 
+mod support;
+
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use base64ct::{Base64, Encoding};
 use serde_json::{Value, json};
 use sm2::dsa::signature::Signer;
 use sm2::dsa::{Signature, SigningKey};
+use support::{CALL_SERVICE, Gateway, Response, Scratch, Server, unix_now, yidi};
 use yidi_http::crypto;
 use yidi_http::sm2::SM2_USER_ID;
 
@@ -43,108 +43,32 @@ struct Person {
     insutype: &'static str,
 }
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn yidi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yidi")).args(args).current_dir(repo()).output().expect("run yidi")
-}
-
-/// A fresh directory for one test's database and log, removed on drop (after the server, which
-/// is declared later and so dropped first).
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("yidi-e2e-{}-{name}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn now_unix() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
 /// A nonce never used before in this process.
 fn fresh_nonce() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     format!("e2e-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
-/// A running `yidi serve` on the worked pack, killed (by its own handle) on drop.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
+/// `yidi serve` on the worked pack with demo credentials and `extra` flags; its database and log
+/// in `dir`.
+fn serve(dir: &Path, extra: &[&str]) -> Server {
+    let db = dir.join("hub.db");
+    let args =
+        [&["--data", "test_data/packs/worked", "--demo", "--db", db.to_str().unwrap()][..], extra].concat();
+    Server::start_within(&args, &dir.join("serve.log"), Duration::from_secs(START_WAIT_SECS_MAX))
 }
 
-impl Server {
-    fn start(dir: &Path, extra: &[&str]) -> Server {
-        let log = dir.join("serve.log");
-        let db = dir.join("hub.db");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_yidi"))
-            .args(["serve", "--data", "test_data/packs/worked", "--demo", "--listen", "127.0.0.1:0"])
-            .args(["--db", db.to_str().unwrap()])
-            .args(extra)
-            .current_dir(repo())
-            .stdout(Stdio::piped())
-            .stderr(fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("start yidi serve");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        loop {
-            let Ok(line) = rx.recv_timeout(Duration::from_secs(START_WAIT_SECS_MAX)) else {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("yidi serve did not start; log:\n{}", fs::read_to_string(&log).unwrap_or_default());
-            };
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                let addr =
-                    rest.split(|c: char| c.is_whitespace() || c == '（').next().unwrap().parse().unwrap();
-                // Keep draining stdout so the server never blocks on a full pipe.
-                std::thread::spawn(move || while rx.recv().is_ok() {});
-                return Server { child, addr };
-            }
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One answer: status, lowercase head, body and the parsed envelope.
+/// One answer and its parsed envelope.
 struct Answer {
-    status: u16,
-    head: String,
-    body: String,
+    response: Response,
     json: Value,
+}
+
+impl std::ops::Deref for Answer {
+    type Target = Response;
+    fn deref(&self) -> &Response {
+        &self.response
+    }
 }
 
 impl Answer {
@@ -152,10 +76,6 @@ impl Answer {
         assert_eq!((self.status, &self.json["infcode"]), (200, &json!(0)), "{}", self.body);
         assert!(!self.is_replay(), "a fresh answer, not a stored one: {}", self.body);
         &self.json["output"]
-    }
-
-    fn is_replay(&self) -> bool {
-        self.head.contains("\r\nx-yidi-replay: 1")
     }
 
     /// Asserts a refusal: HTTP `status`, `infcode` -1, `err_code`, and an `err_msg` starting
@@ -175,24 +95,10 @@ impl Answer {
 
 /// Sends raw bytes and reads the whole answer (the server closes: `Connection: close`).
 fn exchange(addr: SocketAddr, request: &[u8]) -> Answer {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    stream.write_all(request).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no head end: {raw}"));
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let json = serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
-    Answer { status, head: head.to_ascii_lowercase(), body: body.to_string(), json }
-}
-
-/// Gateway headers as sent: the values a test may spoil one at a time.
-struct Gateway {
-    paasid: String,
-    timestamp: i64,
-    nonce: String,
-    signature: String,
+    let response = support::exchange(addr, request);
+    let json =
+        serde_json::from_str(&response.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", response.body));
+    Answer { response, json }
 }
 
 /// A hospital system of one facility, signing with its token.
@@ -209,28 +115,16 @@ impl His {
     }
 
     fn gateway(&self, timestamp: i64, nonce: &str) -> Gateway {
-        let signature = crypto::signature(&timestamp.to_string(), &self.token, nonce);
-        Gateway { paasid: format!("yidi_{}", self.code), timestamp, nonce: nonce.to_string(), signature }
+        Gateway::signed(&format!("yidi_{}", self.code), &self.token, timestamp, nonce)
     }
 
     fn post_with(&self, gateway: &Gateway, body: &[u8]) -> Answer {
-        let head = format!(
-            "POST /fsi/api/callService HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
-             Content-Type: application/json\r\nx-tif-paasid: {}\r\nx-tif-timestamp: {}\r\n\
-             x-tif-nonce: {}\r\nx-tif-signature: {}\r\nContent-Length: {}\r\n\r\n",
-            self.addr,
-            gateway.paasid,
-            gateway.timestamp,
-            gateway.nonce,
-            gateway.signature,
-            body.len()
-        );
-        exchange(self.addr, &[head.as_bytes(), body].concat())
+        exchange(self.addr, &gateway.request(self.addr, CALL_SERVICE, body))
     }
 
     /// Correctly signed, now, with a fresh nonce.
     fn post(&self, body: &[u8]) -> Answer {
-        self.post_with(&self.gateway(now_unix(), &fresh_nonce()), body)
+        self.post_with(&self.gateway(unix_now(), &fresh_nonce()), body)
     }
 
     fn envelope(&self, infno: &str, msgid: &str, input: Value) -> Value {
@@ -329,7 +223,7 @@ fn cancel_visit_input(p: Person, visit: &Visit) -> Value {
 #[test]
 fn unknown_person() {
     let dir = Scratch::new("unknown_person");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His::demo(&server, SH);
     let stranger = Person { psn_no: "P9999999999", ..NANJING };
     let id = msgid("M");
@@ -347,7 +241,7 @@ fn unknown_person() {
 #[test]
 fn missing_filing() {
     let dir = Scratch::new("missing_filing");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let bj = His::demo(&server, BJ);
     let visit = bj.visit_with_fees(NANJING, BJ_ITEM);
     let before = bj.balance(NANJING);
@@ -363,7 +257,7 @@ fn missing_filing() {
 #[test]
 fn unknown_catalog_codes_all_listed() {
     let dir = Scratch::new("unknown_catalog");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His::demo(&server, SH);
     let mdtrt_id = sh.register(&msgid("R"), NANJING, "OTP1");
     let good = FeeLine { sn: "1", code: SH_ITEM.0, cnt: "1", pric: SH_ITEM.1, amount: SH_ITEM.1 };
@@ -383,7 +277,7 @@ fn unknown_catalog_codes_all_listed() {
 #[test]
 fn line_amount_mismatch() {
     let dir = Scratch::new("line_amount");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His::demo(&server, SH);
     let mdtrt_id = sh.register(&msgid("R"), NANJING, "OTP1");
     let good = FeeLine { sn: "1", code: SH_ITEM.0, cnt: "2", pric: SH_ITEM.1, amount: "91.00" };
@@ -400,7 +294,7 @@ fn line_amount_mismatch() {
 #[test]
 fn settlement_total_mismatch() {
     let dir = Scratch::new("total_amount");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His::demo(&server, SH);
     let visit = sh.visit_with_fees(NANJING, SH_ITEM);
     let before = sh.balance(NANJING);
@@ -421,7 +315,7 @@ fn settlement_total_mismatch() {
 #[test]
 fn envelope_names_another_facility() {
     let dir = Scratch::new("wrong_facility");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His::demo(&server, SH);
     let id = msgid("M");
     let mut envelope = sh.envelope("2201", &id, register_input(NANJING, "OTP1"));
@@ -435,7 +329,7 @@ fn envelope_names_another_facility() {
 #[test]
 fn another_facilitys_visit() {
     let dir = Scratch::new("other_visit");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let (sh, bj) = (His::demo(&server, SH), His::demo(&server, BJ));
     let visit = Visit { mdtrt_id: sh.register(&msgid("R"), NANJING, "OTP1"), ipt_otp_no: "OTP1".into() };
     let id = msgid("C");
@@ -454,16 +348,16 @@ fn another_facilitys_visit() {
 #[test]
 fn bad_signature() {
     let dir = Scratch::new("bad_signature");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His::demo(&server, SH);
     let body = sh.envelope("2201", &msgid("M"), register_input(NANJING, "OTP1")).to_string();
-    let gateway = sh.gateway(now_unix(), &fresh_nonce());
+    let gateway = sh.gateway(unix_now(), &fresh_nonce());
     let forged = Gateway {
         signature: crypto::signature(&gateway.timestamp.to_string(), "0".repeat(64).as_str(), &gateway.nonce),
         ..gateway
     };
     sh.post_with(&forged, body.as_bytes()).refused(401, "auth_failed", "x-tif-signature");
-    let gateway = sh.gateway(now_unix(), &forged.nonce);
+    let gateway = sh.gateway(unix_now(), &forged.nonce);
     sh.post_with(&gateway, body.as_bytes()).ok();
 }
 
@@ -471,13 +365,13 @@ fn bad_signature() {
 #[test]
 fn stale_timestamp() {
     let dir = Scratch::new("stale_timestamp");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His::demo(&server, SH);
     let body = sh.envelope("2201", &msgid("M"), register_input(NANJING, "OTP1")).to_string();
     let nonce = fresh_nonce();
-    let stale = sh.gateway(now_unix() - 301, &nonce);
+    let stale = sh.gateway(unix_now() - 301, &nonce);
     sh.post_with(&stale, body.as_bytes()).refused(401, "auth_failed", "x-tif-timestamp");
-    sh.post_with(&sh.gateway(now_unix(), &nonce), body.as_bytes()).ok();
+    sh.post_with(&sh.gateway(unix_now(), &nonce), body.as_bytes()).ok();
 }
 
 /// A nonce used once is 401 `replay` the second time, whatever the body; that body was not
@@ -485,13 +379,13 @@ fn stale_timestamp() {
 #[test]
 fn replayed_nonce() {
     let dir = Scratch::new("replayed_nonce");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His::demo(&server, SH);
     let nonce = fresh_nonce();
     let first = sh.envelope("2201", &msgid("M"), register_input(NANJING, "OTP1")).to_string();
-    sh.post_with(&sh.gateway(now_unix(), &nonce), first.as_bytes()).ok();
+    sh.post_with(&sh.gateway(unix_now(), &nonce), first.as_bytes()).ok();
     let second = sh.envelope("2201", &msgid("M"), register_input(NANJING, "OTP2")).to_string();
-    sh.post_with(&sh.gateway(now_unix(), &nonce), second.as_bytes()).refused(401, "replay", "x-tif-nonce");
+    sh.post_with(&sh.gateway(unix_now(), &nonce), second.as_bytes()).refused(401, "replay", "x-tif-nonce");
     sh.post(second.as_bytes()).ok();
 }
 
@@ -503,7 +397,7 @@ fn replayed_nonce() {
 #[test]
 fn settling_a_cancelled_visit() {
     let dir = Scratch::new("cancelled_visit");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His::demo(&server, SH);
     let visit = sh.visit_with_fees(NANJING, SH_ITEM);
     let before = sh.balance(NANJING);
@@ -519,7 +413,7 @@ fn settling_a_cancelled_visit() {
 #[test]
 fn double_cancellation() {
     let dir = Scratch::new("double_cancel");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His::demo(&server, SH);
     let visit = sh.visit_with_fees(NANJING, SH_ITEM);
     let mdtrt_id = visit.mdtrt_id;
@@ -540,7 +434,7 @@ fn double_cancellation() {
 #[test]
 fn reused_msgid_with_another_body() {
     let dir = Scratch::new("reused_msgid");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His::demo(&server, SH);
     let id = msgid("M");
     let first = sh.call("2201", &id, register_input(NANJING, "OTP1"));
@@ -561,7 +455,7 @@ fn reused_msgid_with_another_body() {
 #[test]
 fn oversize_body() {
     let dir = Scratch::new("oversize");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His::demo(&server, SH);
     let body = sh.envelope("2201", &msgid("M"), register_input(NANJING, "OTP1")).to_string();
     let padded = format!("{body}{}", " ".repeat((1 << 20) + 1 - body.len()));
@@ -580,7 +474,7 @@ fn oversize_body() {
 fn rate_limit_per_facility() {
     const LIMIT: usize = 3;
     let dir = Scratch::new("rate_limit");
-    let server = Server::start(&dir, &["--rate-limit", &LIMIT.to_string()]);
+    let server = serve(&dir, &["--rate-limit", &LIMIT.to_string()]);
     let (sh, bj) = (His::demo(&server, SH), His::demo(&server, BJ));
     let query =
         |his: &His| his.call("1201", &msgid("Q"), json!({"medinsinfo": {"fixmedins_code": his.code}}));
@@ -665,7 +559,7 @@ fn sm2_body_signature() {
     let dir = Scratch::new("sm2");
     let key = sm2_signing_key();
     let (token, key_file) = register_sm2_key(&dir, &key);
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His { addr: server.addr, code: SH, token };
     let input = |otp: &str| format!(r#"{{ "data": {} }}"#, register_input(NANJING, otp)["data"]);
     let (id, sent) = (msgid("M"), input("OTP1"));
@@ -685,7 +579,7 @@ fn sm2_body_signature() {
     let args = ["--public-key", key_file.to_str().unwrap(), "--db", db.to_str().unwrap()];
     let out = yidi(&[&["facility", "sm2-key", SH][..], &args].concat());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let sh = His { addr: server.addr, ..sh };
     let id = msgid("M");
     sh.post(sm2_body(&sh, &id, &input("OTP2"), None).as_bytes()).ok();
@@ -702,7 +596,7 @@ fn sm2_body_signature() {
 #[test]
 fn unknown_path_and_wrong_method() {
     let dir = Scratch::new("routes");
-    let server = Server::start(&dir, &[]);
+    let server = serve(&dir, &[]);
     let request = |method: &str, path: &str| {
         let text = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",

@@ -2,31 +2,17 @@
 //! only its SHA-256 with a 72-hour expiry, an unknown person or a database without a pack is an
 //! error (exit 1) and nothing is stored.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
 use sha2::{Digest, Sha256};
+use support::{repo, temp_dir, text, yidi};
 use yidi_store::Store;
 use yidi_store_sqlite::SqliteStore;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn yidi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yidi")).args(args).current_dir(repo()).output().expect("run yidi")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// Goal: the printed code is the one stored (hashed, dashes and case ignored), valid 72 hours.
 #[test]
 fn person_activate_prints_a_code_and_stores_its_hash() {
-    let dir = std::env::temp_dir().join(format!("yidi-cli-person-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("activate");
     let db = dir.join("yidi.db");
     let db_arg = db.to_str().unwrap();
     let pack = yidi_refdata::load_pack(&repo().join("test_data/demo")).expect("demo pack");

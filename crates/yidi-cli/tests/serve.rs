@@ -1,37 +1,16 @@
 //! `yidi serve`, `yidi import`, `yidi facility …` and `yidi agency add` as an operator and a
 //! hospital system meet them: real processes, a real SQLite file, signed HTTP requests.
 
-use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+mod support;
 
+use std::fs;
+use std::net::SocketAddr;
+
+use support::{Gateway, Server, exchange, repo, temp_dir, text, unix_now, yidi};
 use yidi_http::crypto;
 
 /// A demo facility with no end date (test_data/demo/facilities.csv).
 const CODE: &str = "H11010122305";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn yidi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yidi")).args(args).current_dir(repo()).output().expect("run yidi")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("yidi-serve-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// The token printed after `token:`.
 fn printed_token(stdout: &str) -> String {
@@ -39,75 +18,6 @@ fn printed_token(stdout: &str) -> String {
     let token = line["token:".len()..].trim().to_string();
     assert!(token.len() == 64 && token.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')), "{token}");
     token
-}
-
-/// A running `yidi serve`, stopped with SIGTERM on drop.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    stdout_seen: String,
-}
-
-impl Server {
-    fn start(args: &[&str], log: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_yidi"))
-            .arg("serve")
-            .args(args)
-            .args(["--listen", "127.0.0.1:0"])
-            .current_dir(repo())
-            .stdout(Stdio::piped())
-            .stderr(fs::File::create(log).unwrap())
-            .spawn()
-            .expect("start yidi serve");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut seen = String::new();
-        loop {
-            let Ok(line) = rx.recv_timeout(Duration::from_secs(120)) else {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "no listening line; stdout:\n{seen}\nlog:\n{}",
-                    fs::read_to_string(log).unwrap_or_default()
-                );
-            };
-            seen.push_str(&line);
-            seen.push('\n');
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                let addr =
-                    rest.split(|c: char| c.is_whitespace() || c == '（').next().unwrap().parse().unwrap();
-                // Keep draining stdout so the server never blocks on a full pipe.
-                std::thread::spawn(move || while rx.recv().is_ok() {});
-                return Server { child, addr, stdout_seen: seen };
-            }
-        }
-    }
-
-    /// SIGTERM, then the exit status must be success (graceful shutdown).
-    fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "yidi serve exited with {status}");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn now_unix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
 
 /// POSTs `body` signed with `token` as `paasid`; returns status, headers and body.
@@ -119,31 +29,15 @@ fn post_signed(
     nonce: &str,
     body: &str,
 ) -> (u16, String, String) {
-    let ts = now_unix().to_string();
-    let sig = crypto::signature(&ts, token, nonce);
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
-         x-tif-paasid: {paasid}\r\nx-tif-timestamp: {ts}\r\nx-tif-nonce: {nonce}\r\nx-tif-signature: {sig}\r\n\
-         Content-Length: {}\r\n\r\n",
-        body.len()
-    );
-    exchange(addr, &[head.as_bytes(), body.as_bytes()].concat())
+    let request = Gateway::signed(paasid, token, unix_now(), nonce).request(addr, path, body.as_bytes());
+    let answer = exchange(addr, &request);
+    (answer.status, answer.head, answer.body)
 }
 
 fn get(addr: SocketAddr, path: &str) -> (u16, String, String) {
-    exchange(addr, format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
-}
-
-fn exchange(addr: SocketAddr, request: &[u8]) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    stream.write_all(request).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let raw = text(&raw);
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, head.to_ascii_lowercase(), body.to_string())
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let answer = exchange(addr, request.as_bytes());
+    (answer.status, answer.head, answer.body)
 }
 
 /// A 9001 sign-in envelope (a writing transaction) from `CODE`.
@@ -167,7 +61,7 @@ fn serve_demo_then_issued_credentials() {
     let demo_token = crypto::demo_facility_token(CODE);
     let paasid = format!("yidi_{CODE}");
 
-    let server = Server::start(&["--demo", "--db", db_arg], &dir.join("demo.log"));
+    let server = Server::demo(&db, &[], &dir.join("demo.log"));
     assert!(
         server.stdout_seen.contains(&demo_token),
         "a demo credential is printed:\n{}",

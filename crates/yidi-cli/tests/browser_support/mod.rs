@@ -1,12 +1,13 @@
 //! Shared by the browser end-to-end tests (`tests/browser.rs`, and the dashboards' agency test):
 //! a headless Chromium driven over WebDriver (Debian's `/usr/bin/chromium` and
 //! `/usr/bin/chromedriver`, client `fantoccini`), the real `yidi serve --demo` binary on a free
-//! port with a temporary database, signed national calls and agency calls over plain HTTP, and
-//! screenshots.
+//! port with a temporary database (`support::Server`), signed national calls and agency calls over
+//! plain HTTP, and screenshots.
 //!
-//! How to use:
+//! How to use (it builds on `tests/support`, so declare both):
 //! ```ignore
 //! mod browser_support;
+//! mod support;
 //! use browser_support::{Browser, Demo};
 //! let Some(browser) = Browser::start().await else { return }; // skipped: YIDI_SKIP_BROWSER_TESTS=1
 //! let demo = Demo::start("my-test");
@@ -22,16 +23,19 @@
 #![allow(dead_code)] // each test binary uses its own part of these helpers
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
+
+use crate::support::{
+    CALL_SERVICE, Gateway, KillOnDrop, Response, Scratch, Server, beijing_now, exchange, free_port, repo,
+    temp_dir,
+};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -39,36 +43,10 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const DESKTOP: (u32, u32) = (1280, 900);
 pub const PHONE: (u32, u32) = (360, 780);
 
-pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("yidi-browser-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A free TCP port on 127.0.0.1 (bound and released; chromedriver takes a port number).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A child process killed (by its own handle) on drop.
-struct Owned(Child);
-
-impl Drop for Owned {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// chromedriver and a headless Chromium session.
 pub struct Browser {
     pub client: Client,
-    _driver: Owned,
+    _driver: KillOnDrop,
     _profile: PathBuf,
 }
 
@@ -98,7 +76,7 @@ impl Browser {
             .unwrap_or_else(|e| {
                 panic!("cannot start {CHROMEDRIVER}: {e}; `apt-get install chromium chromium-driver`")
             });
-        let driver = Owned(driver);
+        let driver = KillOnDrop(driver);
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not listen on {port}");
@@ -265,76 +243,47 @@ impl Browser {
     }
 }
 
-/// A running `yidi serve --demo` on a free port with its own database.
+/// A running `yidi serve --demo` on a free port with its own database, and the demo pack.
 pub struct Demo {
-    pub addr: SocketAddr,
     pub pack: yidi_domain::Pack,
-    _server: Owned,
-    dir: PathBuf,
+    server: Server,
+    /// Dropped after the server: removes its database and log.
+    _dir: Scratch,
     msgids: AtomicU32,
+    nonces: AtomicU32,
 }
 
 impl Demo {
     pub fn start(name: &str) -> Demo {
-        let dir = temp_dir(&format!("serve-{name}"));
-        let log = dir.join("serve.log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_yidi"))
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
-            .arg(dir.join("yidi.db"))
-            .current_dir(repo())
-            .stdout(Stdio::piped())
-            .stderr(fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("start yidi serve");
-        let stdout = child.stdout.take().unwrap();
-        let server = Owned(child);
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let addr = loop {
-            let line = rx.recv_timeout(Duration::from_secs(120)).unwrap_or_else(|_| {
-                panic!("yidi serve did not start; log:\n{}", fs::read_to_string(&log).unwrap_or_default())
-            });
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                break rest.split(|c: char| c.is_whitespace() || c == '（').next().unwrap().parse().unwrap();
-            }
-        };
-        std::thread::spawn(move || while rx.recv().is_ok() {});
+        let dir = Scratch::new(&format!("serve-{name}"));
+        let server = Server::demo(&dir.join("yidi.db"), &[], &dir.join("serve.log"));
         let pack = yidi_refdata::load_pack(&repo().join("test_data/demo")).expect("demo pack");
-        Demo { addr, pack, _server: server, dir, msgids: AtomicU32::new(0) }
+        Demo { pack, server, _dir: dir, msgids: AtomicU32::new(0), nonces: AtomicU32::new(0) }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("http://{}{path}", self.server.addr)
+    }
+
+    /// POSTs the envelope `body` to `callService` from `facility`, signed with its demo
+    /// credential and a fresh nonce; the answer, whatever it is.
+    pub fn call_service(&self, facility: &str, body: &str) -> Response {
+        let nonce = format!("br{}-{}", std::process::id(), self.nonces.fetch_add(1, Ordering::Relaxed));
+        let addr = self.server.addr;
+        exchange(addr, &Gateway::demo(facility, &nonce).request(addr, CALL_SERVICE, body.as_bytes()))
     }
 
     /// One national call from `facility`, signed with its demo credential; the answer's JSON.
     pub fn national(&self, facility: &str, infno: &str, input: Value) -> Value {
         let n = self.msgids.fetch_add(1, Ordering::Relaxed);
         let msgid = format!("{facility}{:018}", u64::from(n) + 1);
-        let now = beijing_now();
+        let now = beijing_now().to_string();
         let body =
             json!({"infno": infno, "msgid": msgid, "mdtrtarea_admvs": format!("{}0000", &facility[1..3]),
             "opter_type": "1", "opter": "T01", "opter_name": "浏览器测试", "inf_time": now,
             "fixmedins_code": facility, "fixmedins_name": "测试医院", "input": input})
             .to_string();
-        let ts = unix_now().to_string();
-        let nonce = format!("br{}-{n}", std::process::id());
-        let token = yidi_http::crypto::demo_facility_token(facility);
-        let sig = yidi_http::crypto::signature(&ts, &token, &nonce);
-        let head = format!(
-            "POST /fsi/api/callService HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\n\
-             x-tif-paasid: yidi_{facility}\r\nx-tif-timestamp: {ts}\r\nx-tif-nonce: {nonce}\r\nx-tif-signature: {sig}\r\n\
-             Content-Length: {}\r\n\r\n",
-            self.addr,
-            body.len()
-        );
-        let (status, text) = exchange(self.addr, &[head.as_bytes(), body.as_bytes()].concat());
+        let Response { status, body: text, .. } = self.call_service(facility, &body);
         assert_eq!(status, 200, "{infno}: {text}");
         let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
         assert_eq!(v["infcode"], 0, "{infno} refused: {v}");
@@ -348,11 +297,11 @@ impl Demo {
         let head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\n\
              Authorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n",
-            self.addr,
+            self.server.addr,
             body.len()
         );
-        let (status, text) = exchange(self.addr, &[head.as_bytes(), body.as_bytes()].concat());
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        let answer = exchange(self.server.addr, &[head.as_bytes(), body.as_bytes()].concat());
+        (answer.status, serde_json::from_str(&answer.body).unwrap_or(Value::Null))
     }
 
     /// A one-time activation code for `psn_no`, issued by its region's agency over the API.
@@ -372,7 +321,7 @@ impl Demo {
     ) -> Value {
         let p = &person.person;
         let code = facility.code.as_str();
-        let now = beijing_now();
+        let now = beijing_now().to_string();
         let n = self.msgids.load(Ordering::Relaxed);
         let reg = self.national(
             code,
@@ -426,31 +375,4 @@ impl Demo {
             .collect();
         (lines, total)
     }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
-}
-
-/// Now in Beijing time, `YYYY-MM-DD HH:MM:SS` (the demo hub runs on the system clock).
-pub fn beijing_now() -> String {
-    yidi_domain::DateTime::from_epoch_secs(unix_now() as i64 + 8 * 3_600).to_string()
-}
-
-fn exchange(addr: SocketAddr, request: &[u8]) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    stream.write_all(request).unwrap();
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, body.to_string())
 }
