@@ -1,4 +1,4 @@
-//! Goal: the prepayment parameters the issue names (months of the annual amount, the yellow and
+//! Prepayment and the clearing calendar. Goal: the prepayment parameters the issue names (months of the annual amount, the yellow and
 //! red thresholds) come from the hub's configuration, not from constants; and a notice is only
 //! ever for the year under way.
 
@@ -6,7 +6,7 @@ mod support;
 
 use support::{World, pack, temp_db};
 use yidi_domain::Bp;
-use yidi_hub::{AgencyError, AgencyUser, HubConfig, NoticeInput};
+use yidi_hub::{AgencyError, AgencyUser, FreezeInput, HubConfig, NoticeInput};
 use yidi_ledger::PrepaymentConfig;
 
 fn beijing() -> AgencyUser {
@@ -36,4 +36,28 @@ async fn thresholds_and_months_follow_the_hub_configuration() {
         Err(AgencyError::Invalid(problems)) => assert_eq!(problems[0].field, "year", "{problems:?}"),
         other => panic!("expected a refusal of the year: {other:?}"),
     }
+}
+
+/// Goal: after the first freeze, months are frozen one after another, an empty month too, so
+/// every month has its period (a lump-sum pair is billed even for a month without settlements).
+#[tokio::test]
+async fn months_after_the_first_are_frozen_in_turn() {
+    let db = temp_db("freeze-in-turn");
+    let w = World::start(pack("worked"), &db, "2025-06-02 09:00:00");
+    let freeze = |m: &'static str| {
+        let hub = w.hub.clone();
+        async move { hub.agency_clearing_freeze(&beijing(), m, &FreezeInput::default()).await }
+    };
+    freeze("2025-03").await.expect("the first freeze may be any ended month");
+    match freeze("2025-05").await {
+        Err(AgencyError::Conflict { code, message }) => {
+            assert_eq!(code, "earlier_month_open");
+            assert!(message.contains("请先冻结 2025-04"), "{message}");
+        }
+        other => panic!("April skipped: {other:?}"),
+    }
+    freeze("2025-04").await.expect("April, empty, is frozen");
+    freeze("2025-05").await.expect("then May");
+    let ledger = w.hub.ledger().await.unwrap();
+    assert_eq!(ledger.periods_in_year(2025), 3, "each month has its period");
 }

@@ -589,6 +589,16 @@ fn freeze(
             message: format!("{month} 已冻结清算，无需重复冻结；请查看清算单"),
         });
     }
+    // Every month after the first is frozen explicitly, even one without a settlement, so each
+    // has its period (a lump-sum pair is billed for it) and its statements.
+    if let Some(last) = state.ledger.closed_through()
+        && last.next() < month
+    {
+        return Err(AgencyError::Conflict {
+            code: "earlier_month_open",
+            message: format!("清算月份须按月依次冻结：上次冻结的是 {last}，请先冻结 {}", last.next()),
+        });
+    }
     let config = state.funds.clearing.config();
     if let Err(e) = state.ledger.close_month(month, &config) {
         let code = match e {
