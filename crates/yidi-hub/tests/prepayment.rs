@@ -1,6 +1,7 @@
-//! Prepayment and the clearing calendar. Goal: the prepayment parameters the issue names (months of the annual amount, the yellow and
-//! red thresholds) come from the hub's configuration, not from constants; and a notice is only
-//! ever for the year under way.
+//! Prepayment and the clearing calendar. Goals: the prepayment parameters the issue names
+//! (months of the annual amount, the yellow and red thresholds) come from the hub's
+//! configuration, not from constants; a notice is only ever for the year under way; months are
+//! frozen in turn.
 
 mod support;
 
