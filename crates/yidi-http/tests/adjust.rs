@@ -166,7 +166,8 @@ fn reconciliation_refusals_recovery_and_facility_payment() {
     assert_eq!(cancel["err_code"], "not_reversible", "{cancel}");
     assert!(cancel["err_msg"].as_str().unwrap().contains("扣款"), "{cancel}");
 
-    // 3. The clearing application, checked to the fen.
+    // 3. The clearing application (for days that are over), checked to the fen.
+    clock.set(DateTime::parse("2025-11-01 09:00:00").unwrap());
     let wrong = w.call(&a.facility, "3203", application(&rows, rows.len() + 1));
     assert_eq!(wrong["err_code"], "clr_appy_mismatch", "{wrong}");
     assert!(wrong["err_msg"].as_str().unwrap().starts_with("[input.data.psntime]"), "{wrong}");

@@ -46,7 +46,7 @@ pub use api::{
     ReimbursementLineInput,
 };
 pub use apply::check_cancellable;
-pub(crate) use apply::{apply_3203, cancel_3204};
+pub(crate) use apply::{application_covering, apply_3203, cancel_3204};
 pub use refusal::apportion;
 pub use views::{
     AdjustmentView, ApplicationView, FacilityPaymentView, InquiryView, PersonReimbursement,
@@ -265,6 +265,9 @@ pub struct Reimbursement {
     pub status: ReimburseStatus,
     pub computed_at: String,
     pub computed_by: String,
+    /// The day the agency paid the person (`YYYY-MM-DD`, the payment's value date as entered,
+    /// today by default); the moment it was recorded is the `reimburse.pay` event's time.
+    /// Events stored before the date could be given carry the recording time instead.
     pub paid_at: Option<String>,
     pub paid_by: Option<String>,
     pub bank_serial: Option<String>,
@@ -312,8 +315,9 @@ pub struct AdjustBook {
     /// The last sequence number used in an id (ids carry it, so a replay restores it).
     seq: u64,
     pub applications: BTreeMap<String, Application>,
-    /// (facility, clr_type, setlym) → the live (applied or paid) application.
-    live_app: HashMap<(String, String, String), String>,
+    /// (facility, clr_type, setlym) → the live (applied or paid) applications, in the order they
+    /// were made; their date ranges never overlap.
+    live_app: HashMap<(String, String, String), Vec<String>>,
     /// `setl_id` → the live application holding it.
     app_of_setl: HashMap<String, String>,
     pub adjustments: BTreeMap<String, Adjustment>,
@@ -397,11 +401,19 @@ impl AdjustBook {
         match event {
             AdjustEvent::Applied(a) => {
                 self.seq = self.seq.max(seq_of(&a.clr_appy_evt_id));
-                let key = (a.fixmedins_code.clone(), a.clr_type.clone(), a.setlym.clone());
-                if self.live_app.contains_key(&key) {
-                    return Err(format!("清算申请 {} 与已有申请重复", a.clr_appy_evt_id));
+                if let Some(other) =
+                    self.live_overlapping(&a.fixmedins_code, &a.clr_type, &a.setlym, &a.begndate, &a.enddate)
+                {
+                    return Err(format!(
+                        "清算申请 {} 与已有申请 {} 的日期范围重叠",
+                        a.clr_appy_evt_id, other.clr_appy_evt_id
+                    ));
                 }
-                self.live_app.insert(key, a.clr_appy_evt_id.clone());
+                if let Some(id) = a.setl_ids.iter().find(|id| self.app_of_setl.contains_key(*id)) {
+                    return Err(format!("清算申请 {} 的结算 {id} 已在另一笔清算申请中", a.clr_appy_evt_id));
+                }
+                let key = (a.fixmedins_code.clone(), a.clr_type.clone(), a.setlym.clone());
+                self.live_app.entry(key).or_default().push(a.clr_appy_evt_id.clone());
                 for id in &a.setl_ids {
                     self.app_of_setl.insert(id.clone(), a.clr_appy_evt_id.clone());
                 }
@@ -415,7 +427,13 @@ impl AdjustBook {
                     .ok_or_else(|| format!("撤销的清算申请 {clr_appy_evt_id} 不存在或不可撤销"))?;
                 a.status = AppStatus::Cancelled;
                 a.cancelled_at = Some(at);
-                self.live_app.remove(&(a.fixmedins_code.clone(), a.clr_type.clone(), a.setlym.clone()));
+                let key = (a.fixmedins_code.clone(), a.clr_type.clone(), a.setlym.clone());
+                if let Some(ids) = self.live_app.get_mut(&key) {
+                    ids.retain(|id| *id != clr_appy_evt_id);
+                    if ids.is_empty() {
+                        self.live_app.remove(&key);
+                    }
+                }
                 for id in &a.setl_ids {
                     self.app_of_setl.remove(id);
                 }
@@ -498,6 +516,26 @@ impl AdjustBook {
             }
         }
         Ok(())
+    }
+
+    /// A live (applied or paid) application of the facility, `clr_type` and month whose date
+    /// range (`YYYY-MM-DD`, inclusive) overlaps `[begndate, enddate]`.
+    pub fn live_overlapping(
+        &self,
+        facility: &str,
+        clr_type: &str,
+        setlym: &str,
+        begndate: &str,
+        enddate: &str,
+    ) -> Option<&Application> {
+        let key = (facility.to_string(), clr_type.to_string(), setlym.to_string());
+        self.live_app
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.applications.get(id))
+            // ISO dates compare as text.
+            .find(|a| a.begndate.as_str() <= enddate && begndate <= a.enddate.as_str())
     }
 
     /// The live (applied or paid) application holding a settlement.

@@ -205,7 +205,9 @@ impl InquiryInput {
 }
 
 impl PayInput {
-    fn parse(&self, today: Date) -> Result<(String, String), AgencyError> {
+    /// The bank serial and the payment date: a real date, not after `today` (the payment's own
+    /// checks, such as not before a reimbursement was computed, are the operation's).
+    fn parse(&self, today: Date) -> Result<(String, Date), AgencyError> {
         let mut p = Vec::new();
         let serial = text_field(&mut p, "bank_serial", self.bank_serial.as_deref(), true);
         if serial.as_ref().is_some_and(|s| s.chars().count() > 64) {
@@ -221,7 +223,7 @@ impl PayInput {
         if paid_on > today {
             p.push(problem("paid_on", &format!("支付日期 {paid_on} 晚于今天 {today}")));
         }
-        finish(p, || (serial.expect("required"), paid_on.to_string()))
+        finish(p, || (serial.expect("required"), paid_on))
     }
 }
 
@@ -551,7 +553,8 @@ impl Hub {
         .await
     }
 
-    /// Records the payment of a computed manual reimbursement to the person.
+    /// Records the payment of a computed manual reimbursement to the person, on `paid_on`
+    /// (today when not given; not in the future, not before the reimbursement was computed).
     pub async fn agency_pay_reimbursement(
         &self,
         who: &AgencyUser,
@@ -560,8 +563,9 @@ impl Hub {
     ) -> Result<ReimbursementView, AgencyError> {
         let (who, reimb_id, input) = (who.clone(), reimb_id.to_string(), input.clone());
         self.adjust_op(move |state, now| {
-            let (serial, _paid_on) = input.parse(now.date())?;
-            super::reimburse::pay(state, &who, &reimb_id, serial, now).map(|r| views::reimbursement_view(&r))
+            let (serial, paid_on) = input.parse(now.date())?;
+            super::reimburse::pay(state, &who, &reimb_id, serial, paid_on, now)
+                .map(|r| views::reimbursement_view(&r))
         })
         .await
     }
@@ -633,7 +637,7 @@ impl Hub {
         let (who, id, input) = (who.clone(), clr_appy_evt_id.to_string(), input.clone());
         self.adjust_op(move |state, now| {
             let (serial, paid_on) = input.parse(now.date())?;
-            super::apply::pay_application(state, &who, &id, serial, paid_on, now)
+            super::apply::pay_application(state, &who, &id, serial, paid_on.to_string(), now)
                 .map(|p| views::payment_view(&p))
         })
         .await

@@ -3,8 +3,11 @@
 //!
 //! Yidi's reading (the protocol gives 3203/3204 no detail): an application covers the facility's
 //! live **cross-province** settlements (those the ledger posts, so the facility's receivable holds
-//! them) of one `clr_type` settled in `[begndate, enddate]`, which must lie in the month `setlym`;
-//! a facility has at most one live application per month and `clr_type`. The facility's totals
+//! them) of one `clr_type` settled in `[begndate, enddate]`, which must lie in the month `setlym`
+//! and be over (`enddate` before the hub's today: a day not over may still get settlements), and
+//! which are in no other live application. A facility may hold several live applications per
+//! month and `clr_type` (part-month ranges) as long as their ranges do not overlap; a cancelled
+//! one (3204) frees its range. The facility's totals
 //! must equal the hub's to the fen (`medfee_sumamt`, `med_sumfee` = Σ `inscp_scp_amt`,
 //! `fund_appy_sum` = Σ `fund_pay_sumamt`, `cash_payamt`, `acct_pay`, `psntime` = the count), or the
 //! application is refused naming every differing total. An applied settlement can no longer be
@@ -55,7 +58,8 @@ fn inscp_of(output_json: &str) -> Fen {
         .unwrap_or(Fen::ZERO)
 }
 
-/// The facility's live cross-province settlements of `clr_type` settled in the period.
+/// The facility's live cross-province settlements of `clr_type` settled in the period and not in
+/// a live application yet.
 fn period_settlements<'s>(
     state: &'s State,
     facility: &str,
@@ -69,6 +73,7 @@ fn period_settlements<'s>(
         .filter(|st| st.status == SettlementStatus::Settled && st.clr_type == clr_type)
         .filter(|st| from <= st.setl_time && st.setl_time < until)
         .filter(|st| state.settle_postings.contains_key(&st.setl_id))
+        .filter(|st| state.funds.adjust.application_of(&st.setl_id).is_none())
         .collect()
 }
 
@@ -122,18 +127,30 @@ pub(crate) fn apply_3203(state: &mut State, ctx: &Ctx<'_>, i: &In3203) -> TxResu
         problems
             .push(Problem::new(path("enddate"), format!("结束日期 {} 不在清算年月 {month} 内", i.enddate)));
     }
+    let today = ctx.now.date();
+    if i.enddate >= today {
+        problems.push(Problem::new(
+            path("enddate"),
+            format!(
+                "清算申请只能包括已经过去的日期：结束日期 {} 不早于结算中心当前日期 {today}，当天及以后仍可能有结算；请于 {} 及以后再申请",
+                i.enddate,
+                i.enddate.add_days(1)
+            ),
+        ));
+    }
     if !problems.is_empty() {
         return Err(ProtocolError::bad_field(problems));
     }
-    let key = (facility.clone(), i.clr_type.clone(), i.setlym.clone());
-    if let Some(id) = state.funds.adjust.live_app.get(&key) {
-        let a = &state.funds.adjust.applications[id];
+    let (begndate, enddate) = (i.begndate.to_string(), i.enddate.to_string());
+    if let Some(a) =
+        state.funds.adjust.live_overlapping(&facility, &i.clr_type, &i.setlym, &begndate, &enddate)
+    {
         return Err(err(
             codes::CLR_APPY_EXISTS,
-            &path("setlym"),
+            &path("begndate"),
             format!(
-                "本机构 {month} 清算类别 {} 已于 {} 提交清算申请 {id}；如需重新申请，请先撤销（3204）",
-                i.clr_type, a.applied_at
+                "本机构 {month} 清算类别 {} 已有清算申请 {}（{} 至 {}，{} 提交），与本次 {begndate} 至 {enddate} 重叠；请只申请未被其他申请包含的日期；如需重新申请，请先撤销该申请（3204）",
+                i.clr_type, a.clr_appy_evt_id, a.begndate, a.enddate, a.applied_at
             ),
         ));
     }
@@ -145,7 +162,7 @@ pub(crate) fn apply_3203(state: &mut State, ctx: &Ctx<'_>, i: &In3203) -> TxResu
             codes::CLR_APPY_STATE,
             &path("begndate"),
             format!(
-                "{} 至 {} 本机构没有清算类别 {} 的跨省异地结算，无需申请清算",
+                "{} 至 {} 本机构没有未列入清算申请的清算类别 {} 的跨省异地结算，无需申请清算",
                 i.begndate, i.enddate, i.clr_type
             ),
         ));
@@ -185,8 +202,8 @@ pub(crate) fn apply_3203(state: &mut State, ctx: &Ctx<'_>, i: &In3203) -> TxResu
         clr_type: i.clr_type.clone(),
         clr_way: i.clr_way.clone(),
         setlym: i.setlym.clone(),
-        begndate: i.begndate.to_string(),
-        enddate: i.enddate.to_string(),
+        begndate,
+        enddate,
         psntime: count,
         medfee_sumamt: f.medfee.get(),
         med_sumfee: f.inscp.get(),
@@ -267,6 +284,21 @@ fn application_output(state: &State, id: &str) -> String {
             yidi_dedu_sumamt: deducted,
         },
     })
+}
+
+/// The live application whose date range covers a cross-province settlement's day (same
+/// facility, `clr_type` and month), whether or not it holds the settlement: a settlement cancelled
+/// before the application was made is not in it, so restoring it (2601) must be refused, or it
+/// would be owed to the facility in a range no application can take any more. `None` for
+/// same-province care, which no application covers.
+pub(crate) fn application_covering<'s>(state: &'s State, st: &SettlementRecord) -> Option<&'s Application> {
+    if !state.settle_postings.contains_key(&st.setl_id) {
+        return None;
+    }
+    let day = st.setl_time.date();
+    let setlym = format!("{:04}{:02}", day.year(), day.month());
+    let day = day.to_string();
+    state.funds.adjust.live_overlapping(&st.fixmedins_code, &st.clr_type, &setlym, &day, &day)
 }
 
 /// Whether a facility may still cancel a settlement (2208/2305/2601): not once it is in a live

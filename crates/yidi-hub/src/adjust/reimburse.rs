@@ -27,7 +27,7 @@ use std::collections::HashMap;
 
 use yidi_adjudication::{Claim, Context, FeeLine};
 use yidi_domain::{
-    DateTime, DivisionCode, Facility, FacilityCode, FacilityKind, Fen, MedType, PersonRecord, RefData,
+    Date, DateTime, DivisionCode, Facility, FacilityCode, FacilityKind, Fen, MedType, PersonRecord, RefData,
     SourceRef,
 };
 use yidi_ledger::{Fund, FundAmounts};
@@ -291,6 +291,7 @@ pub(crate) fn pay(
     who: &AgencyUser,
     reimb_id: &str,
     bank_serial: String,
+    paid_on: Date,
     now: DateTime,
 ) -> Result<Reimbursement, AgencyError> {
     let r = state
@@ -309,6 +310,13 @@ pub(crate) fn pay(
             format!("手工报销 {reimb_id} 已于 {} 支付", r.paid_at.clone().unwrap_or_default()),
         ));
     }
+    let computed_on = r.computed_at.get(..10).and_then(|d| Date::parse(d).ok());
+    if let Some(computed_on) = computed_on.filter(|d| paid_on < *d) {
+        return Err(AgencyError::Invalid(vec![super::problem(
+            "paid_on",
+            &format!("支付日期 {paid_on} 早于该笔手工报销的核算日期 {computed_on}，请核对银行付款日期"),
+        )]));
+    }
     let region = DivisionCode::parse(
         &state
             .pack
@@ -323,7 +331,7 @@ pub(crate) fn pay(
     state.put_posting(posting).map_err(|e| conflict("posting_refused", format!("无法记账：{e}")))?;
     let event = AdjustEvent::ReimbursementPaid {
         reimb_id: reimb_id.to_string(),
-        paid_at: time_text(now),
+        paid_at: paid_on.to_string(),
         paid_by: who.name.clone(),
         bank_serial,
     };

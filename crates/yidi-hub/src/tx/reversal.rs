@@ -9,7 +9,11 @@
 //! while no settlement of the person was computed without it: any settlement made at or after
 //! the cancellation's time refuses it (`not_reversible`; conservative within the same second), as
 //! do fee lines changed since. A later cancellation of another settlement does not: it leaves
-//! this one's figures exactly as a 2208 of an older settlement leaves a newer one's.
+//! this one's figures exactly as a 2208 of an older settlement leaves a newer one's. Nor may a
+//! settlement come back on a day a live clearing application (3203) already covers.
+//!
+//! Every path builds its whole answer — every step that may fail — before it changes or queues
+//! anything: a refusal changes nothing, and a change is never answered with a refusal.
 
 use yidi_protocol::errors::{self as codes, ProtocolError};
 use yidi_protocol::inputs::In2601;
@@ -19,7 +23,7 @@ use yidi_store::{FeeLineRecord, SettlementRecord, SettlementStatus, VisitKind, V
 use super::inpatient::stay;
 use super::{Ctx, TxResult, err, ok, own_visit, settle};
 use crate::dispatch::{self, Answer};
-use crate::negate::append_field;
+use crate::negate::{append_field, negate_output};
 use crate::state::State;
 
 const OMSGID: &str = "input.data.omsgid";
@@ -43,12 +47,13 @@ pub fn reverse_call(state: &mut State, ctx: &Ctx<'_>, i: &In2601) -> TxResult {
     }
     let Some(answered) = state.answers.get(&key).map(|a| a.infno.clone()) else {
         // Never answered with success: nothing to undo, but the call must never take effect later.
-        dispatch::block(state, ctx.facility(), &i.omsgid, ctx.msgid());
-        return ok(to_output_json(&ReversalOut {
+        let output = to_output_json(&ReversalOut {
             setlinfo: None,
             setldetail: None,
             yidi_revsinfo: revs_info(i, "0"),
-        }));
+        });
+        dispatch::block(state, ctx.facility(), &i.omsgid, ctx.msgid());
+        return ok(output);
     };
     if answered != i.oinfno {
         let reason =
@@ -111,8 +116,18 @@ fn cancel_settlement(state: &mut State, ctx: &Ctx<'_>, i: &In2601) -> TxResult {
     }
     let kind = state.visits.get(&st.mdtrt_id).map_or(VisitKind::Outpatient, |v| v.kind);
     own_visit(state, ctx, &st.mdtrt_id, &st.psn_no, kind, OMSGID)?;
+    // The answer first, while nothing has changed: the cancellation's output exactly as
+    // `settle::reverse` builds and stores it (the stored output negated at this call's time and
+    // `msgid`, with the account balance after the cancellation), plus `yidi_revsinfo`.
+    let mut person = state.person_state(&st.psn_no);
+    person.revert(&st.delta);
+    let negated = negate_output(&st.output_json, ctx.now, ctx.msgid(), person.acct_balance)
+        .ok_or_else(|| err(codes::SETL_NOT_FOUND, OMSGID, "原结算记录已损坏，请联系结算中心".into()))?;
+    let output = with_revs_info(&negated, i)?;
+    // Checks (may still refuse, changing nothing), then the changes; nothing fallible after.
     let answer = settle::reverse(state, ctx, &st.setl_id, &st.mdtrt_id, &st.psn_no, "input.data")?;
-    Ok(Answer { output: with_revs_info(&answer.output, i)?, warn_msg: answer.warn_msg })
+    debug_assert_eq!(answer.output, negated, "2601 answers the cancellation settle::reverse stored");
+    Ok(Answer { output, warn_msg: answer.warn_msg })
 }
 
 /// 2208/2305 → the settlement again: its own figures, state change and lines; answered with
@@ -130,6 +145,13 @@ fn reinstate(state: &mut State, ctx: &Ctx<'_>, i: &In2601) -> TxResult {
         }
     };
     check_person_unchanged(state, &st)?;
+    if let Some(a) = crate::adjust::application_covering(state, &st) {
+        let reason = format!(
+            "结算 {} 的结算日期已在清算申请 {}（{} 至 {}）范围内，不能恢复；请重新结算，或先撤销该清算申请（3204）",
+            st.setl_id, a.clr_appy_evt_id, a.begndate, a.enddate
+        );
+        return Err(err(codes::NOT_REVERSIBLE, OMSGID, reason));
+    }
     let visit = state.visits.get(&st.mdtrt_id).cloned().ok_or_else(|| {
         err(codes::VISIT_NOT_FOUND, OMSGID, format!("找不到结算 {} 的就诊，请联系结算中心", st.setl_id))
     })?;
@@ -150,7 +172,8 @@ fn reinstate(state: &mut State, ctx: &Ctx<'_>, i: &In2601) -> TxResult {
         return Err(err(codes::NOT_REVERSIBLE, OMSGID, reason));
     }
     let output = with_revs_info(&st.output_json, i)?;
-    // The settlement's own posting again (its figures, time and month), before any change.
+    // The settlement's own posting again (its figures, time and month): the first change, and
+    // the only one that may refuse (then nothing changed); everything after is infallible.
     if let Some(original) = state.settle_postings.get(&st.setl_id).cloned() {
         settle::put_posting(state, original, "input.data")?;
     }
@@ -247,6 +270,8 @@ fn cancel_admission(state: &mut State, ctx: &Ctx<'_>, i: &In2601) -> TxResult {
         let reason = format!("住院 {} 还有费用明细，请先撤销明细（2302）再冲正入院", v.mdtrt_id);
         return Err(err(codes::VISIT_STATE, OMSGID, reason));
     }
+    let output =
+        to_output_json(&ReversalOut { setlinfo: None, setldetail: None, yidi_revsinfo: revs_info(i, "1") });
     state.put_visit(VisitRecord { state: VisitState::Cancelled, ..v });
-    ok(to_output_json(&ReversalOut { setlinfo: None, setldetail: None, yidi_revsinfo: revs_info(i, "1") }))
+    ok(output)
 }
