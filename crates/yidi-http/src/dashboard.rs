@@ -11,8 +11,10 @@
 //! agency browser session from the shared session machinery (`crate::session`: cookie
 //! `yidi_agency`, the server keeps only its SHA-256, a CSRF token on every POST); the sign-in form
 //! itself carries a double-submit CSRF token (there is no session yet), and failed sign-ins count
-//! in the same limiter as people's (per client address). Scripts may send the bearer token
-//! instead (`Authorization: Bearer …`), as for the agency API.
+//! in the dashboards' own limiter (per token and per client address; the same kind as the
+//! people's, but a separate bucket, so people's failed sign-ins from a shared address never lock
+//! agency staff out). Scripts may send the bearer token instead (`Authorization: Bearer …`), as
+//! for the agency API.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -48,46 +50,34 @@ pub const FORM_BYTES_MAX: usize = 4096;
 
 const HTML_UTF8: &str = "text/html; charset=utf-8";
 
-/// Where sessions and the sign-in limiter live: the people's service when the server has one
-/// (one session table, one limiter), else the dashboards' own instances of the same types.
-enum Auth {
-    People(Arc<People>),
-    Own { sessions: Arc<SessionStore>, limiter: SignInLimiter },
-}
-
 /// The dashboards' state: the agency API (book and hub), sessions and the sign-in limiter.
 pub struct Dashboards {
     api: Arc<AgencyApi>,
-    auth: Auth,
+    /// The people's session table when the server has one (one table, one clock), else the
+    /// dashboards' own.
+    sessions: Arc<SessionStore>,
+    /// Agency sign-ins only: a bucket of its own, never the people's limiter.
+    limiter: SignInLimiter,
 }
 
 impl Dashboards {
     pub fn new(api: Arc<AgencyApi>, people: Option<Arc<People>>) -> Dashboards {
-        let auth = match people {
-            Some(p) => Auth::People(p),
+        let (sessions, clock) = match people {
+            Some(p) => (p.sessions().clone(), p.clock().clone()),
             None => {
                 let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-                Auth::Own {
-                    sessions: Arc::new(SessionStore::new(clock.clone())),
-                    limiter: SignInLimiter::new(clock),
-                }
+                (Arc::new(SessionStore::new(clock.clone())), clock)
             }
         };
-        Dashboards { api, auth }
+        Dashboards { api, sessions, limiter: SignInLimiter::new(clock) }
     }
 
     fn sessions(&self) -> &SessionStore {
-        match &self.auth {
-            Auth::People(p) => p.sessions(),
-            Auth::Own { sessions, .. } => sessions,
-        }
+        &self.sessions
     }
 
     fn limiter(&self) -> &SignInLimiter {
-        match &self.auth {
-            Auth::People(p) => p.limiter(),
-            Auth::Own { limiter, .. } => limiter,
-        }
+        &self.limiter
     }
 
     /// The agency session of the request, if it has a live one.
@@ -1189,19 +1179,23 @@ async fn login(
     let token = fields.get("token").map(String::as_str).unwrap_or("").trim();
     // The limiter keeps only a hash of the identity; the token stands for it here.
     let identity = format!("agency-token:{}", crate::crypto::sha256_hex(token.as_bytes()));
-    if let Err(wait) = dash.limiter().admit(&identity, client) {
-        let msg = match lang {
-            Lang::Zh => format!("登录失败次数过多，请 {wait} 秒后再试"),
-            Lang::En => format!("Too many failed sign-ins; try again in {wait} s"),
-        };
-        let mut r = login_page(lang, Some(&msg), StatusCode::TOO_MANY_REQUESTS, next, &headers, &uri);
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
+    // Reserved before the token is looked up: attempts in flight count like failures.
+    let attempt = match dash.limiter().admit(&identity, client) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let msg = match lang {
+                Lang::Zh => format!("登录失败次数过多，请 {wait} 秒后再试"),
+                Lang::En => format!("Too many failed sign-ins; try again in {wait} s"),
+            };
+            let mut r = login_page(lang, Some(&msg), StatusCode::TOO_MANY_REQUESTS, next, &headers, &uri);
+            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return r;
         }
-        return r;
-    }
+    };
     let Some(user) = dash.api.agency_of_token(token) else {
-        dash.limiter().failed(&identity, client);
+        dash.limiter().failed(attempt);
         tracing::info!(route = "agency_login", status = 401, "agency sign-in refused");
         let msg = lang.pick(
             "令牌无效或已吊销，请核对后重试（令牌由 yidi agency add 签发）",
@@ -1209,7 +1203,7 @@ async fn login(
         );
         return login_page(lang, Some(msg), StatusCode::UNAUTHORIZED, next, &headers, &uri);
     };
-    dash.limiter().succeeded(&identity);
+    dash.limiter().succeeded(attempt);
     let Ok(session) = dash.sessions().create_agency(user.clone(), token) else {
         let msg = lang.pick("登录人数过多，请稍后再试", "Too many sessions; try again later");
         return login_page(lang, Some(msg), StatusCode::SERVICE_UNAVAILABLE, next, &headers, &uri);

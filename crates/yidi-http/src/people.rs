@@ -15,9 +15,11 @@
 //!
 //! - [`People::sign_in`]`(certno, password, client_ip)` → [`SignedIn`] `{ session, set_cookie }`,
 //!   or a [`PeopleError`] (`sign_in_failed` 401, `too_many_attempts` 429 with
-//!   [`PeopleError::retry_after_secs`]);
+//!   [`PeopleError::retry_after_secs`]); the attempt is reserved in the limiter before the
+//!   password is checked, so parallel guesses are limited like sequential ones;
 //! - [`People::activate`]`(certno, code, password, client_ip)` → [`SignedIn`] (sets the first or a
-//!   new password and signs in);
+//!   new password and signs in; the code is re-checked and cleared under one lock, so of
+//!   concurrent activations with one code exactly one succeeds);
 //! - [`People::current`]`(&headers)` → the person's [`Session`] or `None`;
 //!   [`People::require`] the same as a `Result` (`not_signed_in` 401);
 //! - [`People::check_csrf`]`(&session, &headers, form_csrf)` before every state change
@@ -35,7 +37,7 @@
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -52,7 +54,7 @@ use yidi_hub::{AgencyError, Clock, Hub, NewFiling, PersonIdentity, SettlementQue
 use yidi_store::{PersonAccountRecord, Store, StoreError};
 
 use crate::limits::{ACTIVATION_VALID_SECS, PASSWORD_CHARS_MAX, PASSWORD_CHARS_MIN, PERSON_BODY_BYTES_MAX};
-use crate::session::{self, PERSON_COOKIE, Session, SessionStore, SignInLimiter, Subject};
+use crate::session::{self, Attempt, PERSON_COOKIE, Session, SessionStore, SignInLimiter, Subject};
 
 const JSON_UTF8: &str = "application/json; charset=utf-8";
 /// Characters of an activation code (no 0/O, 1/I/L): easy to read out and type.
@@ -64,8 +66,19 @@ const CODE_CHARS: usize = 12;
 pub struct People {
     hub: Arc<Hub>,
     store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
     sessions: Arc<SessionStore>,
     limiter: SignInLimiter,
+}
+
+/// Held (on a blocking thread) around every read-check-write of an account in this process:
+/// using an activation code ([`People::activate`]) and issuing one ([`issue_activation`], also
+/// from the agency route), so a code is used at most once and issuing a code never writes back a
+/// password it read before an activation changed it.
+static ACCOUNTS: Mutex<()> = Mutex::new(());
+
+fn accounts_lock() -> std::sync::MutexGuard<'static, ()> {
+    ACCOUNTS.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A successful sign-in or activation: the new session and its `Set-Cookie` header value.
@@ -178,7 +191,8 @@ impl People {
             hub,
             store,
             sessions: Arc::new(SessionStore::new(clock.clone())),
-            limiter: SignInLimiter::new(clock),
+            limiter: SignInLimiter::new(clock.clone()),
+            clock,
         }
     }
 
@@ -191,9 +205,15 @@ impl People {
         &self.sessions
     }
 
-    /// The sign-in limiter (the dashboards' token form counts its failures here too).
+    /// The people's sign-in limiter (sign-in and activation). The dashboards' token form has a
+    /// limiter of its own, so people's failures never lock agency staff out.
     pub fn limiter(&self) -> &SignInLimiter {
         &self.limiter
+    }
+
+    /// The clock sessions and the limiter run on (the dashboards' own limiter uses it too).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// Signs a person in with identity number and password.
@@ -203,7 +223,32 @@ impl People {
         password: &str,
         client: IpAddr,
     ) -> Result<SignedIn, PeopleError> {
-        self.admit(certno, client)?;
+        // Reserved before the (slow) password check: attempts in flight count like failures.
+        let attempt = self.admit(certno, client)?;
+        match self.check_sign_in(certno, password).await {
+            Ok(Some(person)) => {
+                self.limiter.succeeded(attempt);
+                tracing::info!(certno = %person.certno, "参保人登录 / person signed in");
+                self.start(person)
+            }
+            Ok(None) => {
+                self.limiter.failed(attempt);
+                Err(PeopleError::SignInFailed)
+            }
+            Err(e) => {
+                self.limiter.release(attempt);
+                Err(e)
+            }
+        }
+    }
+
+    /// The person when the password is theirs; `None` for a wrong password, an unknown identity
+    /// number or an account without a password (a dummy verify, so all cost the same).
+    async fn check_sign_in(
+        &self,
+        certno: &str,
+        password: &str,
+    ) -> Result<Option<PersonIdentity>, PeopleError> {
         let person = self.hub.person_by_certno(certno).await?;
         let account = match &person {
             Some(p) => self.account(&p.psn_no).await?,
@@ -211,17 +256,7 @@ impl People {
         };
         let phc = account.and_then(|a| a.password_phc);
         let ok = verify_password(phc, password.to_string()).await;
-        match (person, ok) {
-            (Some(person), true) => {
-                self.limiter.succeeded(certno);
-                tracing::info!(certno = %person.certno, "参保人登录 / person signed in");
-                self.start(person)
-            }
-            _ => {
-                self.limiter.failed(certno, client);
-                Err(PeopleError::SignInFailed)
-            }
-        }
+        Ok(person.filter(|_| ok))
     }
 
     /// Sets the password with a one-time activation code, ends the person's other sessions and
@@ -234,39 +269,66 @@ impl People {
         client: IpAddr,
     ) -> Result<SignedIn, PeopleError> {
         check_password(password)?;
-        self.admit(certno, client)?;
+        let attempt = self.admit(certno, client)?;
+        match self.use_code(certno, code, password).await {
+            Ok(Some(person)) => {
+                self.limiter.succeeded(attempt);
+                self.sessions.remove_person(&person.psn_no);
+                tracing::info!(certno = %person.certno, "账户已激活 / person account activated");
+                self.start(person)
+            }
+            Ok(None) => {
+                self.limiter.failed(attempt);
+                Err(PeopleError::ActivationFailed)
+            }
+            Err(e) => {
+                self.limiter.release(attempt);
+                Err(e)
+            }
+        }
+    }
+
+    /// Uses the one-time code: the person once the new password is stored and the code cleared;
+    /// `None` when the code is wrong, expired or already used (or the identity number unknown).
+    ///
+    /// The code is checked once before the (slow) password hash, so a wrong code costs no hash,
+    /// and again, with the clearing write, under the accounts lock: of concurrent activations
+    /// with one code exactly one finds it still there.
+    async fn use_code(
+        &self,
+        certno: &str,
+        code: &str,
+        password: &str,
+    ) -> Result<Option<PersonIdentity>, PeopleError> {
         // The hub's clock, as when the code was issued (`issue_activation`, the agency route):
         // a code issued under `yidi serve --demo --clock <time>` is judged on that same clock.
         let now = self.hub.clock().now();
-        let Some(person) = self.hub.person_by_certno(certno).await? else {
-            self.limiter.failed(certno, client);
-            return Err(PeopleError::ActivationFailed);
-        };
+        let Some(person) = self.hub.person_by_certno(certno).await? else { return Ok(None) };
+        let hash = code_hash(code);
         let account = self.account(&person.psn_no).await?;
-        let valid = account.as_ref().is_some_and(|a| {
-            let hash = code_hash(code);
-            a.activation_sha256.is_some_and(|h| bool::from(subtle::ConstantTimeEq::ct_eq(&h[..], &hash[..])))
-                && a.activation_expires_at.is_some_and(|t| now < t)
-        });
-        let Some(account) = account.filter(|_| valid) else {
-            self.limiter.failed(certno, client);
-            return Err(PeopleError::ActivationFailed);
-        };
+        if !code_valid(account.as_ref(), &hash, now) {
+            return Ok(None);
+        }
         let phc = hash_password(password.to_string()).await?;
-        let updated = PersonAccountRecord {
-            password_phc: Some(phc),
-            activation_sha256: None,
-            activation_expires_at: None,
-            activation_issued_by: None,
-            updated_at: now,
-            ..account
-        };
-        let store = self.store.clone();
-        blocking(move || store.put_person_account(&updated)).await??;
-        self.limiter.succeeded(certno);
-        self.sessions.remove_person(&person.psn_no);
-        tracing::info!(certno = %person.certno, "账户已激活 / person account activated");
-        self.start(person)
+        let (store, psn_no) = (self.store.clone(), person.psn_no.clone());
+        let used = blocking(move || -> Result<bool, StoreError> {
+            let _only_one = accounts_lock();
+            let account = store.person_account(&psn_no)?;
+            let Some(account) = account.filter(|a| code_valid(Some(a), &hash, now)) else {
+                return Ok(false);
+            };
+            store.put_person_account(&PersonAccountRecord {
+                password_phc: Some(phc),
+                activation_sha256: None,
+                activation_expires_at: None,
+                activation_issued_by: None,
+                updated_at: now,
+                ..account
+            })?;
+            Ok(true)
+        })
+        .await??;
+        Ok(used.then_some(person))
     }
 
     /// The signed-in person's session, if any.
@@ -307,8 +369,9 @@ impl People {
         Ok(blocking(move || issue_activation(store.as_ref(), &psn_no, &by, now)).await??)
     }
 
-    /// The limiter's verdict; a lockout is logged with the address only (never the number).
-    fn admit(&self, certno: &str, client: IpAddr) -> Result<(), PeopleError> {
+    /// The limiter's verdict, the attempt reserved; a lockout is logged with the address only
+    /// (never the number).
+    fn admit(&self, certno: &str, client: IpAddr) -> Result<Attempt, PeopleError> {
         self.limiter.admit(certno, client).map_err(|retry_after_secs| {
             tracing::warn!(client = %client, retry_after_secs, "登录尝试过多，已暂停 / sign-in locked out");
             PeopleError::RateLimited { retry_after_secs }
@@ -329,13 +392,15 @@ impl People {
 
 /// Stores a new one-time activation code for `psn_no` (replacing any pending one; an existing
 /// password stays valid until the code is used) and returns it. The caller checks that the person
-/// exists and belongs to the issuer's region.
+/// exists and belongs to the issuer's region. Blocks on the accounts lock: call it on a blocking
+/// thread.
 pub fn issue_activation(
     store: &dyn Store,
     psn_no: &str,
     issued_by: &str,
     now: DateTime,
 ) -> Result<IssuedCode, StoreError> {
+    let _only_one = accounts_lock();
     let code = new_code();
     let expires_at = DateTime::from_epoch_secs(now.to_epoch_secs() + ACTIVATION_VALID_SECS);
     let existing = store.person_account(psn_no)?;
@@ -350,6 +415,15 @@ pub fn issue_activation(
     };
     store.put_person_account(&account)?;
     Ok(IssuedCode { psn_no: psn_no.to_string(), code, expires_at })
+}
+
+/// Whether `account` holds a pending code of this hash that has not expired at `now` (the hashes
+/// compared in constant time).
+fn code_valid(account: Option<&PersonAccountRecord>, hash: &[u8; 32], now: DateTime) -> bool {
+    account.is_some_and(|a| {
+        a.activation_sha256.is_some_and(|h| bool::from(subtle::ConstantTimeEq::ct_eq(&h[..], &hash[..])))
+            && a.activation_expires_at.is_some_and(|t| now < t)
+    })
 }
 
 /// `XXXX-XXXX-XXXX` from [`CODE_ALPHABET`] (rejection sampling keeps the letters uniform).

@@ -30,6 +30,10 @@
 //! - The table holds at most [`SESSIONS_MAX`] sessions, and one subject (a person by `psn_no`, an
 //!   agency user by name and region) at most [`SESSIONS_PER_SUBJECT_MAX`]: a new sign-in beyond
 //!   that ends the subject's oldest session, so one account cannot fill the table.
+//! - The sign-in limiter reserves each attempt before its password is checked
+//!   ([`SignInLimiter::admit`] counts it as a failure in the same locked step that checks the
+//!   limit; a success takes it back), so parallel guesses cannot all pass the check before any
+//!   of them has failed.
 //! - The sign-in limiter counts IPv6 clients per /64 (one host usually holds a whole /64). When
 //!   its table is full it drops the entries with the oldest failures that are not locked out,
 //!   never a lockout; if every entry is a lockout, attempts it cannot count are refused until
@@ -351,12 +355,22 @@ pub fn check_csrf(session: &Session, supplied: Option<&str>) -> Result<(), CsrfR
 /// [`SIGN_IN_FAILURES_MAX`] within [`SIGN_IN_WINDOW_SECS`] refuse further attempts (429) until the
 /// oldest failure leaves the window.
 ///
+/// An attempt is reserved before its password is checked: [`SignInLimiter::admit`] refuses it or,
+/// in the same locked step, counts it as a failure of both its identity and its address and hands
+/// back an [`Attempt`]. Attempts still being checked therefore count like failures, so a burst of
+/// parallel guesses gets at most [`SIGN_IN_FAILURES_MAX`] password checks, not one per request
+/// (the slow password hash used to run before the failure was counted). The caller then resolves
+/// the attempt: [`SignInLimiter::succeeded`] clears the identity's failures and takes the
+/// reservation back from the address; [`SignInLimiter::failed`] leaves it counted;
+/// [`SignInLimiter::release`] takes it back from both (nothing was checked: a store error). An
+/// attempt dropped unresolved stays counted (fail closed).
+///
 /// The table holds at most [`SIGN_IN_KEYS_MAX`] keys. When full, expired failures are swept, then
 /// the keys with the oldest last failure that are not locked out are dropped (down to 7/8 of the
-/// table, so a flood does not sweep on every attempt). A lockout is never dropped: otherwise an
-/// attacker with many addresses could clear the lock on the identity they are guessing. If every
-/// key is locked out, a failure that needs a new key is not counted and attempts with any key
-/// the table lacks are refused until the earliest lockout ends — reaching that takes
+/// table, so a flood does not sweep on every attempt; never the keys of the attempt being
+/// counted). A lockout is never dropped: otherwise an attacker with many addresses could clear the
+/// lock on the identity they are guessing. If every key is locked out, an attempt that needs a new
+/// key cannot be counted and is refused until the earliest lockout ends — reaching that takes
 /// `SIGN_IN_KEYS_MAX × SIGN_IN_FAILURES_MAX` failed password checks within one window.
 pub struct SignInLimiter {
     clock: Arc<dyn Clock>,
@@ -365,9 +379,21 @@ pub struct SignInLimiter {
 }
 
 struct FailureTable {
+    /// Failures and attempts still being checked, by key: their times (ms), oldest first.
     failures: HashMap<String, VecDeque<i64>>,
     /// While the table is full of lockouts: when the earliest of them ends (ms).
     full_until_ms: Option<i64>,
+}
+
+/// A sign-in attempt [`SignInLimiter::admit`] let through: it already counts as a failure of its
+/// identity and its address until resolved with [`SignInLimiter::succeeded`],
+/// [`SignInLimiter::failed`] or [`SignInLimiter::release`].
+#[must_use = "resolve the attempt: succeeded, failed or release (dropping it counts a failure)"]
+#[derive(Debug, PartialEq, Eq)]
+pub struct Attempt {
+    identity: String,
+    address: String,
+    at_ms: i64,
 }
 
 impl SignInLimiter {
@@ -380,9 +406,12 @@ impl SignInLimiter {
         SignInLimiter { clock, keys_max, table: Mutex::new(table) }
     }
 
-    /// `Err(seconds to wait)` when the identity or the address is locked out now, or when the
-    /// table is full of lockouts and cannot count this identity or address.
-    pub fn admit(&self, identity: &str, client: IpAddr) -> Result<(), u64> {
+    /// Reserves one attempt for `identity` from `client`, before any password is checked:
+    /// `Err(seconds to wait)` when the identity or the address already holds
+    /// [`SIGN_IN_FAILURES_MAX`] failures and attempts in flight within the window, or when the
+    /// table is full of lockouts and cannot count this identity or address; otherwise the attempt,
+    /// counted as a failure of both until resolved.
+    pub fn admit(&self, identity: &str, client: IpAddr) -> Result<Attempt, u64> {
         let now = self.clock.now_millis();
         let mut table = self.lock();
         let keys = [identity_key(identity), address_key(client)];
@@ -397,31 +426,44 @@ impl SignInLimiter {
                 wait = wait.max(Some(until - now));
             }
         }
-        match wait {
-            Some(ms) => Err(((ms + 999) / 1_000).max(1) as u64),
-            None => Ok(()),
-        }
-    }
-
-    /// Counts a failed attempt against both the identity and the address.
-    pub fn failed(&self, identity: &str, client: IpAddr) {
-        let now = self.clock.now_millis();
-        let mut table = self.lock();
-        for k in [identity_key(identity), address_key(client)] {
-            if !table.failures.contains_key(&k) && !table.make_room(now, self.keys_max) {
-                continue;
+        if wait.is_none() {
+            let missing = keys.iter().filter(|k| !table.failures.contains_key(*k)).count();
+            if !table.make_room(now, self.keys_max, missing, &keys) {
+                wait = table.full_until_ms.map(|until| until - now).filter(|ms| *ms > 0).or(Some(0));
             }
-            let times = table.failures.entry(k).or_default();
+        }
+        if let Some(ms) = wait {
+            return Err(((ms + 999) / 1_000).max(1) as u64);
+        }
+        for k in &keys {
+            let times = table.failures.entry(k.clone()).or_default();
             times.push_back(now);
             while times.len() > SIGN_IN_FAILURES_MAX {
                 times.pop_front();
             }
         }
+        let [identity, address] = keys;
+        Ok(Attempt { identity, address, at_ms: now })
     }
 
-    /// A successful sign-in clears the identity's failures (not the address's).
-    pub fn succeeded(&self, identity: &str) {
-        self.lock().failures.remove(&identity_key(identity));
+    /// The password (or code, or token) was wrong: the attempt stays counted as a failure.
+    pub fn failed(&self, attempt: Attempt) {
+        drop(attempt);
+    }
+
+    /// A successful sign-in clears the identity's failures; the address keeps its failures but
+    /// not this attempt.
+    pub fn succeeded(&self, attempt: Attempt) {
+        let mut table = self.lock();
+        table.failures.remove(&attempt.identity);
+        table.take_back(&attempt.address, attempt.at_ms);
+    }
+
+    /// Nothing was checked (the store or the hub failed first): the attempt is not counted.
+    pub fn release(&self, attempt: Attempt) {
+        let mut table = self.lock();
+        table.take_back(&attempt.identity, attempt.at_ms);
+        table.take_back(&attempt.address, attempt.at_ms);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, FailureTable> {
@@ -430,37 +472,49 @@ impl SignInLimiter {
 }
 
 impl FailureTable {
-    /// Room for one more key: sweeps expired failures, then drops the unlocked keys with the
-    /// oldest last failure. `false` (and `full_until_ms` set) when every key is locked out.
-    fn make_room(&mut self, now: i64, keys_max: usize) -> bool {
-        if self.failures.len() < keys_max {
+    /// Room for `needed` more keys: sweeps expired failures, then drops the unlocked keys with the
+    /// oldest last failure, never one of `keep`. `false` (and `full_until_ms` set) when the
+    /// rest are all locked out.
+    fn make_room(&mut self, now: i64, keys_max: usize, needed: usize, keep: &[String]) -> bool {
+        if self.failures.len() + needed <= keys_max {
             return true;
         }
         self.failures.retain(|_, times| {
             wait_ms(times, now);
             !times.is_empty()
         });
-        if self.failures.len() < keys_max {
+        if self.failures.len() + needed <= keys_max {
             return true;
         }
         let mut unlocked: Vec<(i64, String)> = self
             .failures
             .iter()
-            .filter(|(_, times)| times.len() < SIGN_IN_FAILURES_MAX)
+            .filter(|(k, times)| times.len() < SIGN_IN_FAILURES_MAX && !keep.contains(k))
             .map(|(k, times)| (times.back().copied().unwrap_or(i64::MIN), k.clone()))
             .collect();
         unlocked.sort_unstable();
-        let target = keys_max - keys_max / 8 - 1;
+        let target = (keys_max - keys_max / 8).saturating_sub(needed);
         let excess = self.failures.len().saturating_sub(target);
         for (_, k) in unlocked.iter().take(excess) {
             self.failures.remove(k);
         }
-        if self.failures.len() < keys_max {
+        if self.failures.len() + needed <= keys_max {
             return true;
         }
         let window = SIGN_IN_WINDOW_SECS * 1_000;
         self.full_until_ms = self.failures.values().filter_map(|t| t.front()).map(|t| t + window).min();
         false
+    }
+
+    /// Removes one reservation made at `at_ms` from `key` (the key goes when nothing is left).
+    fn take_back(&mut self, key: &str, at_ms: i64) {
+        let Some(times) = self.failures.get_mut(key) else { return };
+        if let Some(i) = times.iter().rposition(|t| *t == at_ms) {
+            times.remove(i);
+        }
+        if times.is_empty() {
+            self.failures.remove(key);
+        }
     }
 }
 
@@ -497,6 +551,13 @@ mod tests {
 
     fn clock() -> Arc<ManualClock> {
         Arc::new(ManualClock::at(yidi_domain::DateTime::parse("2025-03-01 09:00:00").unwrap()))
+    }
+
+    /// One failed attempt, when the limiter lets it be made.
+    fn fail(limiter: &SignInLimiter, identity: &str, client: IpAddr) {
+        if let Ok(attempt) = limiter.admit(identity, client) {
+            limiter.failed(attempt);
+        }
     }
 
     /// A session lives while used, dies after the idle time and after the lifetime, and its
@@ -536,14 +597,46 @@ mod tests {
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         let other: IpAddr = "10.0.0.2".parse().unwrap();
         for _ in 0..SIGN_IN_FAILURES_MAX {
-            assert!(limiter.admit("X1", ip).is_ok());
-            limiter.failed("X1", ip);
+            let attempt = limiter.admit("X1", ip).expect("not locked yet");
+            limiter.failed(attempt);
         }
         assert_eq!(limiter.admit("X1", other), Err(SIGN_IN_WINDOW_SECS as u64), "the identity is locked");
         assert!(limiter.admit("X2", ip).is_err(), "the address is locked");
         assert!(limiter.admit("X2", other).is_ok());
         clock.advance_millis(SIGN_IN_WINDOW_SECS * 1_000);
         assert!(limiter.admit("X1", ip).is_ok(), "the window passed");
+    }
+
+    /// Goal: an attempt counts from the moment it is admitted, before its password is checked, so
+    /// parallel attempts cannot all pass the check while none has failed yet: the sixth attempt in
+    /// flight is refused, a success takes its own reservation back from the address and clears the
+    /// identity, a release takes it back from both, and an attempt dropped unresolved stays counted.
+    #[test]
+    fn attempts_in_flight_count_like_failures() {
+        let clock = clock();
+        let limiter = SignInLimiter::new(clock.clone());
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let other: IpAddr = "10.0.0.2".parse().unwrap();
+        let in_flight: Vec<Attempt> =
+            (0..SIGN_IN_FAILURES_MAX).map(|_| limiter.admit("X1", ip).expect("room left")).collect();
+        assert_eq!(limiter.admit("X1", other), Err(SIGN_IN_WINDOW_SECS as u64), "identity: 5 in flight");
+        assert!(limiter.admit("X2", ip).is_err(), "address: 5 in flight");
+        let mut in_flight = in_flight.into_iter();
+        limiter.succeeded(in_flight.next().unwrap());
+        assert!(!limiter.lock().failures.contains_key(&identity_key("X1")), "a success clears the identity");
+        assert_eq!(limiter.lock().failures[&address_key(ip)].len(), SIGN_IN_FAILURES_MAX - 1);
+        limiter.release(in_flight.next().unwrap());
+        assert_eq!(limiter.lock().failures[&address_key(ip)].len(), SIGN_IN_FAILURES_MAX - 2);
+        for attempt in in_flight {
+            limiter.failed(attempt);
+        }
+        let dropped = limiter.admit("X3", ip).expect("two places free");
+        drop(dropped);
+        let last = limiter.admit("X4", ip).expect("one place free");
+        limiter.failed(last);
+        assert!(limiter.admit("X5", ip).is_err(), "a dropped attempt stays counted");
+        clock.advance_millis(SIGN_IN_WINDOW_SECS * 1_000);
+        assert!(limiter.admit("X5", ip).is_ok(), "the window passed");
     }
 
     fn person(psn_no: &str) -> Subject {
@@ -620,14 +713,14 @@ mod tests {
         let limiter = SignInLimiter::with_keys_max(clock.clone(), 16);
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         for _ in 0..SIGN_IN_FAILURES_MAX {
-            limiter.failed("TARGET", ip);
+            fail(&limiter, "TARGET", ip);
         }
         let elsewhere: IpAddr = "192.0.2.77".parse().unwrap();
         assert!(limiter.admit("TARGET", elsewhere).is_err());
         for n in 0..200u32 {
             clock.advance_millis(10);
             let addr = IpAddr::from([172, 16, (n / 256) as u8, (n % 256) as u8]);
-            limiter.failed(&format!("X{n}"), addr);
+            fail(&limiter, &format!("X{n}"), addr);
         }
         assert!(limiter.admit("TARGET", elsewhere).is_err(), "the lockout survived the flood");
         assert!(limiter.lock().failures.len() <= 16);
@@ -645,17 +738,16 @@ mod tests {
         for n in 0..2u8 {
             let addr = IpAddr::from([10, 0, 0, n]);
             for _ in 0..SIGN_IN_FAILURES_MAX {
-                limiter.failed(&format!("L{n}"), addr);
+                fail(&limiter, &format!("L{n}"), addr);
             }
         }
         let fresh: IpAddr = "10.9.9.9".parse().unwrap();
-        limiter.failed("NEW", fresh);
-        assert_eq!(limiter.lock().failures.len(), 4, "no lockout dropped");
         assert!(limiter.admit("NEW", fresh).is_err(), "cannot be counted, so refused");
+        assert_eq!(limiter.lock().failures.len(), 4, "no lockout dropped");
         assert!(limiter.admit("L0", "10.0.0.0".parse().unwrap()).is_err());
         clock.advance_millis(SIGN_IN_WINDOW_SECS * 1_000);
-        assert!(limiter.admit("NEW", fresh).is_ok(), "the lockouts ended");
-        limiter.failed("NEW", fresh);
+        let attempt = limiter.admit("NEW", fresh).expect("the lockouts ended");
+        limiter.failed(attempt);
         assert!(limiter.lock().failures.contains_key(&identity_key("NEW")));
     }
 
@@ -666,7 +758,7 @@ mod tests {
         let limiter = SignInLimiter::new(clock());
         for n in 0..SIGN_IN_FAILURES_MAX {
             let addr: IpAddr = format!("2001:db8:1:2::{:x}", n + 1).parse().unwrap();
-            limiter.failed(&format!("Y{n}"), addr);
+            fail(&limiter, &format!("Y{n}"), addr);
         }
         let same_64: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().unwrap();
         assert!(limiter.admit("Z", same_64).is_err(), "the /64 is locked");

@@ -1,5 +1,6 @@
 //! The agency dashboards at their HTTP boundary, over the real hub on a real SQLite file and a
-//! real server on 127.0.0.1: sign-in with CSRF and a limit on failures, pages with their SVG
+//! real server on 127.0.0.1: sign-in with CSRF and a limit on failures (its own, apart from the
+//! people's, and holding against parallel attempts), pages with their SVG
 //! charts, CSV exports (BOM, quoting, content type), and region scope: another region's agency
 //! sees neither this region's figures nor its persons.
 
@@ -9,12 +10,13 @@ use std::path::Path;
 
 use serde_json::json;
 use yidi_domain::{Fen, Pack, PersonRecord};
-use yidi_http::limits::SIGN_IN_FAILURES_MAX;
+use yidi_http::limits::{SIGN_IN_FAILURES_MAX, SIGN_IN_WINDOW_SECS};
 use yidi_hub::Clock;
 use yidi_store_sqlite::SqliteStore;
 
 use common::{
-    Answer, TempDb, World, agency_token, hospital, http, percent, unfiled_employees, visit_and_settle,
+    Answer, TempDb, World, agency_token, at_once, hospital, http, json_headers, percent, unfiled_employees,
+    visit_and_settle,
 };
 
 const SHANGHAI: &str = "310000";
@@ -90,7 +92,8 @@ fn csv_rows(body: &str) -> Vec<Vec<String>> {
 
 /// Without a session, pages send the browser to the sign-in form (coming back after) and files
 /// answer 401; the form refuses a missing CSRF token and a bad token, and stops after
-/// `SIGN_IN_FAILURES_MAX` failures from one address (the people's limiter); a good token opens a session that signs out with its CSRF token.
+/// `SIGN_IN_FAILURES_MAX` failures from one address (the dashboards' own limiter); a good token
+/// opens a session that signs out with its CSRF token.
 #[test]
 fn sign_in_is_required_checked_and_limited() {
     let db = TempDb::new("signin");
@@ -285,4 +288,50 @@ fn pages_and_csv_show_the_region_and_only_the_region() {
     let bad = w.get("/agency/?from=2025-02-30", &[("authorization", &sh)]);
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("YYYY-MM-DD"));
+}
+
+/// A failed person sign-in from this test's address (an identity number nobody has).
+fn person_sign_in_fails(w: &World, n: usize) -> u16 {
+    let body = json!({"certno": format!("11010119900101{n:04}"), "password": "not the password"});
+    http(w.addr, "POST", "/api/person/sign-in", &json_headers(None), body.to_string().as_bytes()).status
+}
+
+/// Goal (review finding 5): agency sign-in has a limiter of its own. A burst of people's failed
+/// sign-ins from a shared address (a hospital's or an office's NAT) locks people's sign-in there,
+/// not the agency staff behind the same address; and the agency's failures do not lock people
+/// out either. Goal (finding 1, agency side): parallel wrong tokens are counted before they are
+/// looked up, so at most `SIGN_IN_FAILURES_MAX` of a burst are checked (401), the rest are 429.
+#[test]
+fn agency_sign_in_has_its_own_limit() {
+    let db = TempDb::new("own-limit");
+    let tokens = issue_tokens(&db.0);
+    let w = World::demo(&db.0);
+    let statuses: Vec<u16> = (0..=SIGN_IN_FAILURES_MAX).map(|n| person_sign_in_fails(&w, n)).collect();
+    assert!(statuses[..SIGN_IN_FAILURES_MAX].iter().all(|s| *s == 401), "{statuses:?}");
+    assert_eq!(statuses[SIGN_IN_FAILURES_MAX], 429, "people's sign-in is locked here: {statuses:?}");
+    let cookie = sign_in(&w, &tokens.shanghai);
+    assert_eq!(w.get("/agency/", &[("cookie", &cookie)]).status, 200, "agency staff still get in");
+
+    // The other way round: the agency's failures (a parallel burst) lock agency sign-in only.
+    w.clock.advance_millis(SIGN_IN_WINDOW_SECS * 1_000);
+    let form = w.get("/agency/login", &[]);
+    let csrf = form.cookie("yidi_agency_csrf").unwrap();
+    let cookie = format!("yidi_agency_csrf={csrf}");
+    let burst = 20;
+    let answers = at_once(burst, |n| {
+        w.post_form("/agency/login", &[("cookie", &cookie)], &format!("csrf={csrf}&token=wrong{n}"))
+    });
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= SIGN_IN_FAILURES_MAX, "at most {SIGN_IN_FAILURES_MAX} checked: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), burst - checked, "{statuses:?}");
+    let good = w.post_form(
+        "/agency/login",
+        &[("cookie", &cookie)],
+        &format!("csrf={csrf}&token={}", tokens.beijing),
+    );
+    assert_eq!(good.status, 429, "even a good token waits once the limit is reached");
+    assert!(good.header("retry-after").is_some());
+    assert_eq!(person_sign_in_fails(&w, 99), 401, "people's sign-in is not locked by the agency's failures");
 }

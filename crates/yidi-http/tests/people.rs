@@ -3,19 +3,24 @@
 //! (wrong, used, expired), sign-in, session cookies and their attributes, CSRF, the sign-in rate
 //! limit (429), masked identity numbers, another person's filing and settlement refused as
 //! unknown, a person's filing seen by the very next settlement, the filing rules explained
-//! through the API, and a restart that keeps accounts and the filing history.
+//! through the API, and a restart that keeps accounts and the filing history. Bursts of parallel
+//! requests: the sign-in limit counts attempts before their password is checked, and one
+//! activation code sets one password only.
 
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use yidi_domain::codes::mask_name;
 use yidi_domain::{DateTime, Pack, PersonRecord};
+use yidi_http::limits::{SIGN_IN_FAILURES_MAX, SIGN_IN_WINDOW_SECS};
 use yidi_hub::{Clock, ManualClock, SystemClock};
 
 use common::{
-    Answer, TempDb, World, agency_token, demo_pack, hospital, http, hub_clock, json_headers,
+    Answer, TempDb, World, agency_token, at_once, demo_pack, hospital, http, hub_clock, json_headers,
     unfiled_employees, visit_and_settle,
 };
 
@@ -302,4 +307,176 @@ fn activation_uses_the_hub_clock() {
     let body = json!({"certno": p.person.certno.as_str(), "code": again["code"], "password": "other horse"});
     let late = w.send("POST", "/api/person/activate", &Auth::default(), Some(&body));
     assert_eq!(late.expect(401)["code"], "activation_failed");
+}
+
+/// Parallel wrong guesses sent at once.
+const BURST: usize = 24;
+
+/// An anonymous JSON POST to the person API (usable from any thread).
+fn post_anon(addr: std::net::SocketAddr, path: &str, body: &Value) -> Answer {
+    http(addr, "POST", path, &json_headers(None), body.to_string().as_bytes())
+}
+
+/// Goal (review finding 1): the sign-in limit holds against parallel guesses. Each attempt is
+/// counted before its (slow) password check, so of 24 wrong passwords sent at once at most 5 are
+/// checked (401) and the rest refused (429), and the right password sent while the burst is still
+/// in flight, once the limit is reached, is refused with 429 too. It used to be: all 24 were 401
+/// and the right password got in. Activation, which has the same pattern, holds the same way.
+#[test]
+fn parallel_sign_ins_are_limited_before_the_password_check() {
+    let db = TempDb::new("burst");
+    let beijing = agency_token(&db.0, "北京医保中心-张", "110000");
+    let clock = hub_clock();
+    let w = start(&db, &clock);
+    let pack = demo_pack();
+    let persons = unfiled_employees(&pack, "110000");
+    let (p, q) = (persons[0], persons[1]);
+    activate(&w, &beijing, p, "correct horse");
+    let (addr, cert) = (w.addr, p.person.certno.as_str());
+    let wrong = json!({"certno": cert, "password": "wrong horse"});
+    let right = json!({"certno": cert, "password": "correct horse"});
+
+    // BURST wrong guesses at once; one more thread sends the right password as soon as a 429
+    // shows the limit is reached (or, if none comes, once the burst is over).
+    let (limited, done) = (AtomicBool::new(false), AtomicUsize::new(0));
+    let answers = at_once(BURST + 1, |i| {
+        if i < BURST {
+            let a = post_anon(addr, "/api/person/sign-in", &wrong);
+            if a.status == 429 {
+                limited.store(true, Ordering::SeqCst);
+            }
+            done.fetch_add(1, Ordering::SeqCst);
+            return a;
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !limited.load(Ordering::SeqCst)
+            && done.load(Ordering::SeqCst) < BURST
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        post_anon(addr, "/api/person/sign-in", &right)
+    });
+    let (burst, good) = answers.split_at(BURST);
+    let count = |status: u16| burst.iter().filter(|a| a.status == status).count();
+    let statuses: Vec<u16> = burst.iter().map(|a| a.status).collect();
+    assert!(count(401) <= SIGN_IN_FAILURES_MAX, "at most {SIGN_IN_FAILURES_MAX} checked: {statuses:?}");
+    assert_eq!(count(401) + count(429), BURST, "{statuses:?}");
+    assert!(count(429) >= BURST - SIGN_IN_FAILURES_MAX, "{statuses:?}");
+    let good = &good[0];
+    assert_eq!(good.status, 429, "the right password inside the burst: {}", good.body);
+    assert_eq!(good.json()["code"], "too_many_attempts");
+    assert!(good.header("retry-after").is_some());
+    assert!(good.header("set-cookie").is_none(), "no session");
+    assert_eq!(post_anon(addr, "/api/person/sign-in", &right).status, 429, "still locked after the burst");
+
+    // Activation: the same limit, the same reservation.
+    clock.advance_millis(SIGN_IN_WINDOW_SECS * 1_000);
+    let code = w
+        .send("POST", &format!("/api/agency/persons/{}/activation", q.person.psn_no), &bearer(&beijing), None)
+        .expect(200);
+    let guess =
+        json!({"certno": q.person.certno.as_str(), "code": "AAAA-BBBB-CCCC", "password": "a new password"});
+    let answers = at_once(BURST, |_| post_anon(addr, "/api/person/activate", &guess));
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= SIGN_IN_FAILURES_MAX, "at most {SIGN_IN_FAILURES_MAX} codes checked: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    let right_code =
+        json!({"certno": q.person.certno.as_str(), "code": code["code"], "password": "a new password"});
+    assert_eq!(post_anon(addr, "/api/person/activate", &right_code).status, 429, "the right code waits too");
+    clock.advance_millis(SIGN_IN_WINDOW_SECS * 1_000);
+    signed_in(&post_anon(addr, "/api/person/activate", &right_code));
+    signed_in(&post_anon(addr, "/api/person/sign-in", &right));
+}
+
+/// Goal (review finding 2): a one-time activation code sets one password, also when the same
+/// code arrives several times at once: exactly one activation succeeds (the others are 401
+/// `activation_failed`), and only the winner's password signs in. It used to be: all of them got
+/// 200, each writing its own password.
+#[test]
+fn one_activation_code_sets_one_password_under_concurrency() {
+    let db = TempDb::new("code-race");
+    let beijing = agency_token(&db.0, "北京医保中心-张", "110000");
+    let clock = hub_clock();
+    let w = start(&db, &clock);
+    let pack = demo_pack();
+    let p = unfiled_employees(&pack, "110000")[0];
+    let code = w
+        .send("POST", &format!("/api/agency/persons/{}/activation", p.person.psn_no), &bearer(&beijing), None)
+        .expect(200)["code"]
+        .clone();
+    let (addr, cert) = (w.addr, p.person.certno.as_str());
+    // As many as the limiter lets through at once, so each one reaches the code check.
+    let tries = SIGN_IN_FAILURES_MAX;
+    let password = |i: usize| format!("password number {i}");
+    let answers = at_once(tries, |i| {
+        post_anon(
+            addr,
+            "/api/person/activate",
+            &json!({"certno": cert, "code": code, "password": password(i)}),
+        )
+    });
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    let winners: Vec<usize> = (0..tries).filter(|i| answers[*i].status == 200).collect();
+    assert_eq!(winners.len(), 1, "exactly one activation: {statuses:?}");
+    for (i, a) in answers.iter().enumerate().filter(|(i, _)| *i != winners[0]) {
+        assert_eq!(a.expect(401)["code"], "activation_failed", "attempt {i}");
+        assert!(a.header("set-cookie").is_none(), "attempt {i} opened no session");
+    }
+    let me = signed_in(&answers[winners[0]]);
+    assert_eq!(
+        w.send("GET", "/api/person/me", &me, None).expect(200)["me"]["identity"]["psn_no"],
+        p.person.psn_no.as_str()
+    );
+    // The four refused attempts count against this address: one more failure is all it has left.
+    signed_in(&post_anon(
+        addr,
+        "/api/person/sign-in",
+        &json!({"certno": cert, "password": password(winners[0])}),
+    ));
+    let loser = (winners[0] + 1) % tries;
+    let theirs = json!({"certno": cert, "password": password(loser)});
+    assert_eq!(post_anon(addr, "/api/person/sign-in", &theirs).expect(401)["code"], "sign_in_failed");
+}
+
+/// Goal (review finding 6): a filing the person made online reports `"origin": "person"` — in
+/// the answer, in the person's list, in the agency's view of the person and in its history —
+/// not `agency` (which stays for filings made through the agency API).
+#[test]
+fn a_filing_made_online_says_so() {
+    let db = TempDb::new("origin");
+    let beijing = agency_token(&db.0, "北京医保中心-张", "110000");
+    let clock = hub_clock();
+    let w = start(&db, &clock);
+    let pack = demo_pack();
+    let persons = unfiled_employees(&pack, "110000");
+    let (a, b) = (persons[0], persons[1]);
+    let me = activate(&w, &beijing, a, "correct horse");
+    let filing = json!({"category": "other_temporary", "mdtrtarea_admvs": "310000"});
+    let made = w.send("POST", "/api/person/filings", &me, Some(&filing)).expect(200);
+    assert_eq!(made["origin"], "person", "{made}");
+    let id = made["filing_id"].as_str().unwrap().to_string();
+    let mine = w.send("GET", "/api/person/filings", &me, None).expect(200);
+    let listed = mine["filings"].as_array().unwrap().iter().find(|f| f["filing_id"] == id.as_str());
+    assert_eq!(listed.expect("listed")["origin"], "person", "{mine}");
+    let psn = &a.person.psn_no;
+    let agency_view =
+        w.send("GET", &format!("/api/agency/persons/{psn}"), &bearer(&beijing), None).expect(200);
+    let seen = agency_view["filings"].as_array().unwrap().iter().find(|f| f["filing_id"] == id.as_str());
+    assert_eq!(seen.expect("the agency sees it")["origin"], "person", "{agency_view}");
+    let history =
+        w.send("GET", &format!("/api/agency/filings/{id}/history"), &bearer(&beijing), None).expect(200);
+    assert_eq!(history["filing"]["origin"], "person");
+    assert_eq!(history["events"][0]["channel"], "person");
+    // Cancelled by the agency, it is still the person's filing.
+    w.send("POST", &format!("/api/agency/filings/{id}/cancel"), &bearer(&beijing), Some(&json!({})))
+        .expect(200);
+    let history =
+        w.send("GET", &format!("/api/agency/filings/{id}/history"), &bearer(&beijing), None).expect(200);
+    assert_eq!(history["filing"]["origin"], "person", "{history}");
+    // One the agency makes says `agency`.
+    let path = format!("/api/agency/persons/{}/filings", b.person.psn_no);
+    let by_agency = w.send("POST", &path, &bearer(&beijing), Some(&filing)).expect(200);
+    assert_eq!(by_agency["origin"], "agency", "{by_agency}");
 }

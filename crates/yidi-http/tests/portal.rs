@@ -2,7 +2,8 @@
 //! server on 127.0.0.1: status and content type of every page, the language switch (query and
 //! cookie), the facility search and its escaping, the estimator (result and input problems), the
 //! service figures after a settlement made through the national interface, security headers, and
-//! no reference to anything outside the hub on any page.
+//! no reference to anything outside the hub on any page; the person's pages: paging of "我的结算"
+//! and the filing actions beneath each filing.
 
 mod common;
 
@@ -488,6 +489,49 @@ fn a_manual_reimbursement_shows_to_its_person_only() {
     agency(&format!("/api/agency/reimbursements/{reimb_id}/pay"), &json!({"bank_serial": "BOC-1"}));
     let paid = w.get_with("/me/reimbursements", &[("cookie".to_string(), mine)]);
     assert!(paid.page(200).contains(">已支付</strong>"));
+}
+
+/// Goal (review finding 3): `?page=` on "我的结算" is read as `/where` reads it — a number too
+/// large (`4294967295`, beyond any integer), zero, negative or not a number shows a page (the
+/// last one holding settlements, or the first), never a bare "请求有 1 处问题" 400 that does not
+/// say what is wrong. Goal (finding 4): on "我的备案" a filing's actions are in a row of their own
+/// beneath it (not a last column a phone must scroll sideways to), each named with its filing.
+#[test]
+fn settlement_pages_clamp_the_page_and_filing_actions_sit_beneath_the_filing() {
+    let db = TempDb::new("page-clamp");
+    let mut w = World::demo(&db.0);
+    let pack = w.pack.clone();
+    let now = w.clock.now();
+    let (me, facility) = filed_pair(&pack, now);
+    let cookie = activated(&w, me);
+    let out = visit_and_settle(&mut w, me, facility, "MZ-PAGE-1", 3, 1);
+    assert_eq!(out["infcode"], 0, "{out}");
+    let setl_id = out["output"]["setlinfo"]["setl_id"].as_str().unwrap().to_string();
+    let with = |path: &str| w.get_with(path, &[("cookie".to_string(), cookie.clone())]);
+    for page in ["4294967295", "99999999999999999999999", "10001", "2", "0", "-1", "abc", "1"] {
+        let answer = with(&format!("/me/settlements?page={page}"));
+        let body = answer.page(200);
+        assert!(body.contains(&format!("href=\"/me/settlements/{setl_id}\"")), "page={page}: {body}");
+        assert!(!body.contains("rel=\"prev\"") && !body.contains("rel=\"next\""), "page={page}: one page");
+        assert!(!body.contains("请求有"), "page={page}");
+    }
+
+    let filing = me
+        .filings
+        .iter()
+        .find(|f| f.cancelled_at.is_none() && f.enddate.is_none() && f.area.to_string().starts_with("31"))
+        .expect("the Shanghai filing");
+    let id = &filing.filing_id;
+    let body = with("/me/filings").page(200).to_string();
+    let row = body.find(&format!("<tr id=\"filing-{id}\" class=\"filing with-actions\">")).expect("its row");
+    let actions = body
+        .find(&format!("<tr id=\"filing-{id}-actions\" class=\"row-actions\"><td colspan=\"5\">"))
+        .expect("its actions row");
+    assert!(row < actions && !body[row..actions].contains("<form"), "actions beneath, not beside");
+    assert!(body.contains(&format!(
+        "class=\"danger\" id=\"cancel-{id}\" aria-label=\"取消备案 {id}\">取消备案</button>"
+    )));
+    assert!(body.contains(&format!("<summary aria-label=\"变更备案 {id}\">变更备案</summary>")));
 }
 
 /// Unknown paths under the portal's prefixes get the portal's HTML 404 page (Chinese by default,

@@ -293,6 +293,8 @@ fn signed_in(
     Ok((people, session, who))
 }
 
+/// A hub error on a person's page: the message and every field problem it names (a bare "请求有
+/// 1 处问题" would not say what to fix).
 fn hub_failure(info: &RequestInfo, who: (&PersonIdentity, &Session), e: &PeopleError) -> Response {
     let ctx = ctx_for(info, Some(who));
     let lang = info.lang;
@@ -301,7 +303,7 @@ fn hub_failure(info: &RequestInfo, who: (&PersonIdentity, &Session), e: &PeopleE
     } else {
         lang.pick("暂时无法办理", "Not possible now")
     };
-    private(status_of(e), info, message_page(&ctx, title, &error_text(lang, e)))
+    private(status_of(e), info, message_page(&ctx, title, &refusal_text(lang, e)))
 }
 
 pub(super) async fn me(State(p): State<Arc<Portal>>, uri: Uri, headers: HeaderMap) -> Response {
@@ -490,13 +492,22 @@ pub(super) async fn settlements(State(p): State<Arc<Portal>>, uri: Uri, headers:
         Ok(x) => x,
         Err(to) => return redirect(to, None),
     };
-    let page = Some(form::get(&info.query, "page").to_string()).filter(|v| !v.is_empty());
-    let q = SettlementQuery {
-        page,
+    let query = |page: u32| SettlementQuery {
+        page: Some(page.to_string()),
         page_size: Some(SETTLEMENTS_PAGE_SIZE.to_string()),
         ..SettlementQuery::default()
     };
-    match people.hub().person_settlements(&who.psn_no, &q).await {
+    let page = page_number(form::get(&info.query, "page"));
+    let mut result = people.hub().person_settlements(&who.psn_no, &query(page)).await;
+    // Past the last page (an old link, or a typed number): show the last page instead.
+    if let Ok(rows) = &result
+        && rows.items.is_empty()
+        && page > 1
+    {
+        let last = rows.total.div_ceil(u64::from(SETTLEMENTS_PAGE_SIZE)).clamp(1, u64::from(page - 1));
+        result = people.hub().person_settlements(&who.psn_no, &query(last as u32)).await;
+    }
+    match result {
         Ok(rows) => {
             let ctx = ctx_for(&info, Some((&who, &session)));
             private(StatusCode::OK, &info, pages::settlements_page(&ctx, &rows))
@@ -535,6 +546,16 @@ pub(super) async fn settlement(
         }
         Err(e) => hub_failure(&info, (&who, &session), &PeopleError::Hub(e)),
     }
+}
+
+/// The page number of `?page=`, read as `/where` reads it: a number is clamped to
+/// `1..=PAGE_MAX` (one too large for any integer to the maximum), anything else is the first page.
+fn page_number(text: &str) -> u32 {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return 1;
+    }
+    text.parse::<u64>().unwrap_or(u64::MAX).clamp(1, u64::from(yidi_hub::PAGE_MAX)) as u32
 }
 
 /// "我的手工报销": the session's person's manual reimbursements.
@@ -664,6 +685,53 @@ mod tests {
             fields.push(extra.to_string());
         }
         format!("{{\"setlinfo\":{{{}}}}}", fields.join(","))
+    }
+
+    /// Goal (review finding 3): `?page=` is clamped like `/where`'s, never refused.
+    #[test]
+    fn page_numbers_are_clamped() {
+        assert_eq!(page_number("3"), 3);
+        assert_eq!(page_number(" 2 "), 2);
+        assert_eq!(page_number("0"), 1);
+        assert_eq!(page_number(""), 1);
+        assert_eq!(page_number("-1"), 1);
+        assert_eq!(page_number("abc"), 1);
+        assert_eq!(page_number("4294967295"), yidi_hub::PAGE_MAX);
+        assert_eq!(page_number("99999999999999999999999"), yidi_hub::PAGE_MAX);
+    }
+
+    /// Goal (review finding 3): a hub refusal on a person's page names each problem, not only
+    /// "请求有 1 处问题".
+    #[test]
+    fn hub_failures_name_their_problems() {
+        let info =
+            RequestInfo { lang: Lang::Zh, here: "/me".into(), remember_lang: false, query: Vec::new() };
+        let who = PersonIdentity {
+            psn_no: "P1".into(),
+            certno: "110***********001X".into(),
+            psn_name: "张*".into(),
+            insuplc_admdvs: "110000".into(),
+        };
+        let session = Session {
+            id: "0".repeat(64),
+            subject: crate::session::Subject::Person(who.clone()),
+            csrf: "1".repeat(64),
+            created_ms: 0,
+            last_seen_ms: 0,
+            agency_token_sha256: None,
+        };
+        let problem = yidi_hub::FieldProblem {
+            field: "page".into(),
+            message: "page 应为 1–10000 的整数，收到“4294967295”".into(),
+        };
+        let e = PeopleError::Hub(yidi_hub::AgencyError::Invalid(vec![problem]));
+        let response = hub_failure(&info, (&who, &session), &e);
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let body = runtime.block_on(axum::body::to_bytes(response.into_body(), usize::MAX)).unwrap();
+        let page = String::from_utf8(body.to_vec()).unwrap();
+        assert!(page.contains("请求有 1 处问题"), "{page}");
+        assert!(page.contains("page：page 应为 1–10000 的整数，收到“4294967295”"), "{page}");
     }
 
     #[test]

@@ -109,6 +109,24 @@ pub fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(String, Stri
     read_answer(&mut stream)
 }
 
+/// Runs `f(0)`, …, `f(n - 1)` on threads of their own, released together by a barrier so that
+/// their requests reach the server at the same time; the results in index order.
+pub fn at_once<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let barrier = std::sync::Barrier::new(n);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let (f, barrier) = (&f, &barrier);
+                scope.spawn(move || {
+                    barrier.wait();
+                    f(i)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a request thread")).collect()
+    })
+}
+
 /// Reads an answer until the server closes the connection.
 pub fn read_answer(stream: &mut TcpStream) -> Answer {
     let mut raw = Vec::new();

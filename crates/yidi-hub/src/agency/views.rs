@@ -101,7 +101,8 @@ pub struct FilingView {
     pub enddate: Option<String>,
     pub filed_at: Option<String>,
     pub cancelled_at: Option<String>,
-    /// `pack` (from `filings.csv`) or `agency` (made through this API).
+    /// Who made the filing: `pack` (from `filings.csv`), `agency` (through the agency API) or
+    /// `person` (online, by the person: `/api/person/filings`, the portal's "我的备案").
     pub origin: &'static str,
     /// Where the pack row is (`filings.csv:12`), for pack filings.
     pub pack_source: Option<String>,
@@ -259,13 +260,25 @@ fn state_view(s: &PersonState) -> StateView {
     StateView { acct_balance: s.acct_balance.yuan(), years }
 }
 
-/// A filing as the person's record holds it; `record` is the stored record when an agency made
-/// or changed it.
+/// What a person's own changes record as their author (`created_by`, `changed_by`), followed
+/// by the masked identity number (`filings::Actor` of the person channel).
+pub const PERSON_AUTHOR_PREFIX: &str = "person:";
+
+/// Who made a filing, from its stored record's author: none or [`PACK_AUTHOR`] is `pack`, a
+/// person's online filing (`person:<masked identity number>`) is `person`, else `agency`.
+pub fn filing_origin(record: Option<&FilingRecord>) -> &'static str {
+    match record {
+        None => "pack",
+        Some(r) if r.created_by == PACK_AUTHOR => "pack",
+        Some(r) if r.created_by.starts_with(PERSON_AUTHOR_PREFIX) => "person",
+        Some(_) => "agency",
+    }
+}
+
+/// A filing as the person's record holds it; `record` is the stored record when an agency or the
+/// person made or changed it.
 pub fn filing_view(f: &Filing, record: Option<&FilingRecord>) -> FilingView {
-    let origin = match record {
-        Some(r) if r.created_by != PACK_AUTHOR => "agency",
-        _ => "pack",
-    };
+    let origin = filing_origin(record);
     FilingView {
         filing_id: f.filing_id.clone(),
         psn_no: f.psn_no.clone(),
@@ -375,4 +388,48 @@ pub fn mask_output(json: &str, p: &Person) -> String {
     let name = format!("\"psn_name\":{}", quoted(&p.name));
     let masked_name = format!("\"psn_name\":{}", quoted(&mask_name(&p.name)));
     json.replace(&name, &masked_name).replace(p.certno.as_str(), &p.certno.masked())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yidi_domain::{Date, DateTime};
+
+    fn record(created_by: &str, changed_by: &str) -> FilingRecord {
+        let at = DateTime::parse("2025-03-01 09:00:00").unwrap();
+        FilingRecord {
+            filing_id: "BA1100002025030100001".into(),
+            psn_no: "P1".into(),
+            category: "other_temporary".into(),
+            mdtrtarea_admvs: "310000".into(),
+            begndate: Date::parse("2025-03-01").unwrap(),
+            enddate: None,
+            filed_at: Some(at),
+            cancelled_at: None,
+            created_by: created_by.into(),
+            changed_by: changed_by.into(),
+            changed_at: at,
+        }
+    }
+
+    /// Goal: a filing the person made online says so (`person`), not `agency`; whoever changes
+    /// it later, its origin is who created it.
+    #[test]
+    fn origin_names_who_made_the_filing() {
+        assert_eq!(filing_origin(None), "pack");
+        assert_eq!(filing_origin(Some(&record(PACK_AUTHOR, "北京医保中心-张"))), "pack");
+        assert_eq!(filing_origin(Some(&record("北京医保中心-张", "北京医保中心-张"))), "agency");
+        let person = format!("{PERSON_AUTHOR_PREFIX}110***********001X");
+        assert_eq!(filing_origin(Some(&record(&person, &person))), "person");
+        assert_eq!(
+            filing_origin(Some(&record(&person, "北京医保中心-张"))),
+            "person",
+            "cancelled by an agency"
+        );
+        assert_eq!(
+            filing_origin(Some(&record("北京医保中心-张", &person))),
+            "agency",
+            "cancelled by the person"
+        );
+    }
 }

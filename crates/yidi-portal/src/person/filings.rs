@@ -2,6 +2,11 @@
 //! under the commitment statement (承诺制), change and cancel — each a POST with the CSRF token.
 //! A refusal (a filing rule) is shown above the form with the hub's message, which states the
 //! rule and what to do.
+//!
+//! The actions of a filing (取消备案, 变更备案) sit in a row of their own beneath it, spanning
+//! every column, so they are never in the part of the table a phone scrolls sideways to reach;
+//! below 600 px the table is laid out as one card per filing (`table.cards` in the stylesheet).
+//! Each action's accessible name includes its filing number, since a page lists several.
 
 use yidi_hub::{CategoryView, PersonFilingView, PersonFilings};
 
@@ -51,7 +56,7 @@ pub fn filings_page(
     ));
     b.push_str(&list_html(ctx, &f.filings, &f.categories, areas, csrf, today));
     b.push_str(&format!("<h2 id=\"new-h\">{}</h2>\n", lang.pick("办理新的备案", "File a new filing")));
-    b.push_str(&form_html(lang, "/me/filings", "new", &f.categories, areas, csrf, form, today));
+    b.push_str(&form_html(lang, "/me/filings", "new", &f.categories, areas, csrf, form, today, None));
     portal_page(ctx, Section::Mine, lang.pick("我的备案", "My filings"), &b)
 }
 
@@ -70,18 +75,19 @@ fn list_html(
             lang.pick("您还没有异地就医备案。", "You have no filing yet.")
         );
     }
-    let mut b = String::from(
-        "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"filings\"><table id=\"filings\"><thead><tr>",
+    let columns = [
+        lang.pick("备案编号", "Filing"),
+        lang.pick("类别", "Category"),
+        lang.pick("就医地", "Place of care"),
+        lang.pick("有效期", "Valid"),
+        lang.pick("状态", "State"),
+    ];
+    let mut b = format!(
+        "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"{}\"><table id=\"filings\" class=\"cards\"><thead><tr>",
+        lang.pick("我的备案", "My filings")
     );
-    for (zh, en) in [
-        ("备案编号", "Filing"),
-        ("类别", "Category"),
-        ("就医地", "Place of care"),
-        ("有效期", "Valid"),
-        ("状态", "State"),
-        ("办理", "Actions"),
-    ] {
-        b.push_str(&format!("<th scope=\"col\">{}</th>", lang.pick(zh, en)));
+    for column in columns {
+        b.push_str(&format!("<th scope=\"col\">{column}</th>"));
     }
     b.push_str("</tr></thead><tbody>\n");
     for pf in filings {
@@ -112,45 +118,75 @@ fn list_html(
         } else {
             format!("<span class=\"tag no\">{}</span>", lang.pick("已到期", "Expired"))
         };
-        let actions = if pf.active {
-            let id = escape(&v.filing_id);
-            let change_form = form_html(
-                lang,
-                &format!("/me/filings/{id}/change"),
-                &format!("chg-{id}"),
-                categories,
-                areas,
-                csrf,
-                &FilingForm {
-                    category: v.category.clone(),
-                    area: v.mdtrtarea_admvs.clone(),
-                    begndate: today.to_string(),
-                    enddate: String::new(),
-                },
-                today,
-            );
-            format!(
-                "<form method=\"post\" action=\"/me/filings/{id}/cancel\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\" class=\"danger\" id=\"cancel-{id}\">{}</button></form><details><summary>{}</summary>{change_form}</details>",
-                escape(csrf),
-                lang.pick("取消备案", "Cancel"),
-                lang.pick("变更备案", "Change"),
-            )
-        } else {
-            String::new()
-        };
-        b.push_str(&format!(
-            "<tr id=\"filing-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            escape(&v.filing_id),
-            escape(&v.filing_id),
-            escape(&v.category_name),
-            escape(&area),
-            escape(&valid),
-            state,
-            actions
-        ));
+        let id = escape(&v.filing_id);
+        let cells = [escape(&v.filing_id), escape(&v.category_name), escape(&area), escape(&valid), state];
+        let class = if pf.active { "filing with-actions" } else { "filing" };
+        b.push_str(&format!("<tr id=\"filing-{id}\" class=\"{class}\">"));
+        for (label, cell) in columns.iter().zip(&cells) {
+            b.push_str(&format!("<td data-label=\"{label}\">{cell}</td>"));
+        }
+        b.push_str("</tr>\n");
+        if pf.active {
+            b.push_str(&format!(
+                "<tr id=\"filing-{id}-actions\" class=\"row-actions\"><td colspan=\"{}\">{}</td></tr>\n",
+                columns.len(),
+                actions_html(
+                    lang,
+                    &v.filing_id,
+                    &v.category,
+                    &v.mdtrtarea_admvs,
+                    categories,
+                    areas,
+                    csrf,
+                    today
+                )
+            ));
+        }
     }
     b.push_str("</tbody></table></div>\n");
     b
+}
+
+/// The actions of an active filing: cancel (a POST) and change (its form folded in `details`).
+/// Visible labels stay short; the accessible names start with them and add the filing number.
+#[allow(clippy::too_many_arguments)]
+fn actions_html(
+    lang: Lang,
+    filing_id: &str,
+    category: &str,
+    area: &str,
+    categories: &[CategoryView],
+    areas: &[(String, String)],
+    csrf: &str,
+    today: &str,
+) -> String {
+    let id = escape(filing_id);
+    // `form_html` escapes the action and the prefix itself: give it the filing id as it is.
+    let change_form = form_html(
+        lang,
+        &format!("/me/filings/{filing_id}/change"),
+        &format!("chg-{filing_id}"),
+        categories,
+        areas,
+        csrf,
+        &FilingForm {
+            category: category.to_string(),
+            area: area.to_string(),
+            begndate: today.to_string(),
+            enddate: String::new(),
+        },
+        today,
+        Some(filing_id),
+    );
+    let (cancel, change) = (lang.pick("取消备案", "Cancel"), lang.pick("变更备案", "Change"));
+    let (cancel_name, change_name) = match lang {
+        Lang::Zh => (format!("{cancel} {id}"), format!("{change} {id}")),
+        Lang::En => (format!("Cancel filing {id}"), format!("Change filing {id}")),
+    };
+    format!(
+        "<div class=\"filing-actions\"><form method=\"post\" action=\"/me/filings/{id}/cancel\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\" class=\"danger\" id=\"cancel-{id}\" aria-label=\"{cancel_name}\">{cancel}</button></form><details><summary aria-label=\"{change_name}\">{change}</summary>{change_form}</details></div>",
+        escape(csrf),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -163,6 +199,7 @@ fn form_html(
     csrf: &str,
     form: &FilingForm,
     today: &str,
+    changing: Option<&str>,
 ) -> String {
     let p = escape(prefix);
     let mut b = format!(
@@ -215,10 +252,15 @@ fn form_html(
         "</ul><div class=\"check\"><input type=\"checkbox\" id=\"{p}-commitment\" name=\"commitment\" value=\"true\" required><label for=\"{p}-commitment\">{}</label></div></fieldset>\n",
         lang.pick("我已阅读并承诺：所选类别的承诺事项属实（承诺制备案，无需上传材料）", "I have read the statement of the chosen category and declare it true (commitment filing, no uploads)")
     ));
-    b.push_str(&format!(
-        "<div class=\"actions\"><button type=\"submit\" id=\"{p}-submit\">{}</button></div>\n</form>\n",
-        lang.pick("提交备案", "Submit filing")
-    ));
+    // A change form's button is named with the filing it changes (a page holds several).
+    let submit = match changing {
+        None => format!("id=\"{p}-submit\">{}", lang.pick("提交备案", "Submit filing")),
+        Some(id) => {
+            let label = lang.pick("提交变更", "Submit change");
+            format!("id=\"{p}-submit\" aria-label=\"{label} {}\">{label}", escape(id))
+        }
+    };
+    b.push_str(&format!("<div class=\"actions\"><button type=\"submit\" {submit}</button></div>\n</form>\n"));
     b
 }
 
@@ -273,5 +315,44 @@ mod tests {
         assert!(!html.contains("F<1>"));
         assert!(html.contains("2027-05-22 起可变更或取消"));
         assert!(html.contains("180 天内不能变更或取消"));
+    }
+
+    /// Goal (360 px): a filing's actions are not in the last column of the sideways-scrolling
+    /// table but in a row of their own beneath it, spanning every column (and the table becomes
+    /// cards below 600 px); each action's accessible name starts with its visible label and names
+    /// the filing, and the cancel button is still `#filings button.danger`.
+    #[test]
+    fn actions_sit_beneath_their_filing_and_name_it() {
+        let html =
+            filings_page(&Ctx::default(), &filings(), &[], "tok", None, &FilingForm::default(), "2026-11-23");
+        let table = html.find("<table id=\"filings\" class=\"cards\">").expect("the filings table");
+        let row = html.find("<tr id=\"filing-F&lt;1&gt;\" class=\"filing with-actions\">").expect("the row");
+        let actions = html
+            .find("<tr id=\"filing-F&lt;1&gt;-actions\" class=\"row-actions\"><td colspan=\"5\">")
+            .expect("the actions row");
+        let end = html.find("</table>").unwrap();
+        assert!(table < row && row < actions && actions < end, "{html}");
+        assert!(!html[row..actions].contains("<form"), "no action in the filing's own row");
+        assert_eq!(html[table..end].matches("<th scope=\"col\">").count(), 5);
+        assert_eq!(html[row..actions].matches("<td data-label=").count(), 5);
+        let danger = html.find("class=\"danger\"").unwrap();
+        assert!(actions < danger && danger < end, "#filings button.danger");
+        assert!(html.contains("aria-label=\"取消备案 F&lt;1&gt;\">取消备案</button>"), "{html}");
+        assert!(html.contains("<summary aria-label=\"变更备案 F&lt;1&gt;\">变更备案</summary>"));
+        assert!(
+            html.contains(
+                "id=\"chg-F&lt;1&gt;-submit\" aria-label=\"提交变更 F&lt;1&gt;\">提交变更</button>"
+            )
+        );
+        assert!(html.contains("id=\"new-submit\">提交备案</button>"), "the new filing's button is unchanged");
+        assert!(html.contains("action=\"/me/filings/F&lt;1&gt;/change\""), "escaped once, not twice");
+        assert!(!html.contains("&amp;lt;"), "nothing escaped twice");
+        let en = Ctx { lang: Lang::En, ..Ctx::default() };
+        let html = filings_page(&en, &filings(), &[], "tok", None, &FilingForm::default(), "2026-11-23");
+        assert!(html.contains("aria-label=\"Cancel filing F&lt;1&gt;\">Cancel</button>"), "{html}");
+        assert!(html.contains("<summary aria-label=\"Change filing F&lt;1&gt;\">Change</summary>"));
+        let css = crate::layout::SITE_CSS;
+        let phone = &css[css.find("@media (max-width: 600px)").unwrap()..];
+        assert!(phone.contains("table.cards tr.row-actions"), "cards below 600 px");
     }
 }
