@@ -77,3 +77,24 @@ fn missing_claims_file_exits_1() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("无法读取单据文件"));
 }
+
+/// Prepayment parameters are checked before anything starts: a yellow warning above the red
+/// one, a ratio past 100 % or zero months exit 1 naming the flag, on stderr.
+#[test]
+fn serve_refuses_bad_prepayment_parameters() {
+    let dir = temp_dir("prepayment-flags");
+    let db = dir.join("yidi.db");
+    for (args, says) in [
+        (vec!["--prepayment-yellow-bp", "9500"], "黄色预警线不高于红色"),
+        (vec!["--prepayment-red-bp", "10001"], "--prepayment-red-bp 10001"),
+        (vec!["--prepayment-months", "0"], "月数 1 至"),
+    ] {
+        let mut all = vec!["serve", "--demo", "--listen", "127.0.0.1:0", "--db", db.to_str().unwrap()];
+        all.extend(args.iter().copied());
+        let out = yidi(&all);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(!db.exists(), "nothing was created for {args:?}");
+    }
+}

@@ -476,10 +476,7 @@ fn overview_figures(d: &Dashboard, lang: Lang) -> Vec<Figure> {
         Figure {
             value: rate,
             caption: lang
-                .pick(
-                    "直接结算率（拒绝自服务启动起计）",
-                    "Direct-settlement rate (refusals since the hub started)",
-                )
+                .pick("直接结算率（拒绝按记录起计）", "Direct-settlement rate (refusals as recorded)")
                 .into(),
         },
     ]
@@ -489,10 +486,10 @@ fn refusals_since(d: &Dashboard, lang: Lang) -> String {
     let since = d.refusals_since.map_or_else(String::new, |t| t.to_string());
     match lang {
         Lang::Zh => format!(
-            "拒绝不落库（被拒的请求不改变任何数据），本表只统计自结算中心 {since} 启动以来的拒绝；参保地或就医地为本统筹区。"
+            "被拒的结算请求不改变任何业务数据，只留下统计记录；本表统计自 {since} 起记录的拒绝；参保地或就医地为本统筹区。"
         ),
         Lang::En => format!(
-            "Refusals are not stored (a refused call changes nothing); counted since the hub started at {since}; insured or treated in this region."
+            "A refused settlement call changes no business data and leaves only this statistic; counted from {since}, when recording began; insured or treated in this region."
         ),
     }
 }

@@ -216,7 +216,7 @@ fn pages_and_csv_show_the_region_and_only_the_region() {
     let rows = csv_rows(&refusals.body);
     assert_eq!(rows[1], ["filing_required", "未备案，参保地要求先备案", "1"]);
     let page = w.get("/agency/refusals", &[("authorization", &sh)]);
-    assert!(page.body.contains("启动以来"), "the page says refusals count since the hub started");
+    assert!(page.body.contains("起记录的拒绝"), "the page says from when refusals are counted");
     let en = w.get("/agency/refusals?lang=en", &[("authorization", &sh)]);
     assert!(en.body.contains("Refusals by reason") && en.body.contains("lang=\"en\""));
 

@@ -132,7 +132,9 @@ impl Hub {
     ) -> Result<Hub, HubError> {
         let snapshot = store.load()?;
         let mut state = State::restore(pack, snapshot, config.node).map_err(HubError::Inconsistent)?;
-        state.refusals.since = Some(clock.now());
+        // Refusals are stored; the dashboards count them from when this database began to.
+        let recorded = state.seq.refusals_since(clock.now());
+        state.refusals.since = state.refusals.since.max(Some(recorded));
         state.funds.prepayment.config = config.prepayment;
         let shared = Arc::new(Shared {
             stats: Mutex::new(HubStats::default()),

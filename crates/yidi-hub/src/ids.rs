@@ -8,6 +8,9 @@ pub const SEQ_MDTRT: &str = "mdtrt_id";
 pub const SEQ_SETL: &str = "setl_id";
 pub const SEQ_SIGN: &str = "sign_no";
 pub const SEQ_FILING: &str = "filing_id";
+/// Not a counter: when this database began recording refused settlement calls (Unix seconds),
+/// written once; it never moves, so the sequences' "never backwards" rule holds.
+pub const SEQ_REFUSALS_SINCE: &str = "refusals_recorded_since";
 
 /// The hub's sequences, restored from the store at start.
 #[derive(Clone, Debug, Default)]
@@ -49,6 +52,18 @@ impl Sequences {
     /// (6) + a 12-digit hub-wide sequence.
     pub fn filing_id(&mut self, region: &str) -> String {
         format!("BA{region}{:012}", self.take(SEQ_FILING))
+    }
+
+    /// When refusals began to be recorded: the stored moment, or `now` (stored with the next
+    /// commit) on the first start that records them.
+    pub fn refusals_since(&mut self, now: DateTime) -> DateTime {
+        if let Some(&secs) = self.next.get(SEQ_REFUSALS_SINCE) {
+            return DateTime::from_epoch_secs(i64::try_from(secs).unwrap_or(i64::MAX));
+        }
+        let secs = u64::try_from(now.to_epoch_secs()).unwrap_or(0);
+        self.next.insert(SEQ_REFUSALS_SINCE.to_string(), secs);
+        self.dirty.insert(SEQ_REFUSALS_SINCE.to_string(), secs);
+        now
     }
 
     /// The moved sequences, for the next commit.

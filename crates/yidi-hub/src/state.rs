@@ -132,7 +132,33 @@ impl State {
         for sign in s.signs {
             state.signs.insert(sign.sign_no.clone(), sign);
         }
+        let pack = state.pack.clone();
+        for r in &s.refusals {
+            let code = crate::agency::dashboard::intern_err_code(&r.err_code);
+            state.refusals.record(&pack, &r.psn_no, &r.fixmedins_code, &r.mdtrt_id, code, r.at);
+        }
         Ok(state)
+    }
+
+    /// Records a refused settlement or pre-settlement call for the agency dashboards: counted now
+    /// and stored with the next commit (a statistic: the call changed nothing else).
+    pub fn record_refusal(
+        &mut self,
+        psn_no: &str,
+        fixmedins_code: &str,
+        mdtrt_id: &str,
+        err_code: &'static str,
+        now: DateTime,
+    ) {
+        let pack = self.pack.clone();
+        self.refusals.record(&pack, psn_no, fixmedins_code, mdtrt_id, err_code, now);
+        self.pending.refusals.push(yidi_store::RefusalRecord {
+            at: now,
+            psn_no: psn_no.to_string(),
+            fixmedins_code: fixmedins_code.to_string(),
+            mdtrt_id: mdtrt_id.to_string(),
+            err_code: err_code.to_string(),
+        });
     }
 
     /// Replays one stored posting into the ledger (called in `posting_id` order by

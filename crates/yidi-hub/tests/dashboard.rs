@@ -230,6 +230,17 @@ async fn panels_add_up_the_settlements_each_side_sees() {
     assert_eq!(bj_d.total.count, 1);
     assert_eq!((bj_d.rate.settled_visits, bj_d.rate.refused_visits), (1, 0));
     assert_eq!(bj_d.refusals[0].count, 1, "the refused call still counts as a refusal");
+
+    // Refusals are stored: a restart shows the same refusal figures, counted from the same time.
+    let before = dashboard(&w, SHANGHAI, day1, day2).await;
+    let at = w.clock.now().to_string();
+    let w = w.restart(&at);
+    let after = dashboard(&w, SHANGHAI, day1, day2).await;
+    assert_eq!(after.refusals, before.refusals, "refusals by reason after a restart");
+    assert_eq!(after.refusals_daily, before.refusals_daily);
+    assert_eq!(after.rate, before.rate);
+    assert_eq!(after.refusals_since, before.refusals_since, "counted from when recording began");
+    assert_eq!(after.refusals_since, DateTime::parse("2025-03-10 09:00:00").ok(), "the first start");
 }
 
 /// The filings panel counts the region's persons' filings by month of filing and category,

@@ -2,7 +2,7 @@
 //! online accounts (one record per person, each put its own durable transaction, like credentials).
 
 use rusqlite::{Connection, OptionalExtension, Transaction, named_params};
-use yidi_store::{FilingEventRecord, PersonAccountRecord, StoreError, StoreResult};
+use yidi_store::{FilingEventRecord, PersonAccountRecord, RefusalRecord, StoreError, StoreResult};
 
 use crate::codec::{Cols, io, opt_secs, secs};
 use crate::read::rows;
@@ -131,4 +131,39 @@ pub(crate) fn account(conn: &Connection, psn_no: &str) -> StoreResult<Option<Per
         created_at: time(created),
         updated_at: time(updated),
     }))
+}
+
+const INSERT_REFUSAL: &str = "INSERT INTO refusal_event (at_s, psn_no, fixmedins_code, mdtrt_id, err_code)
+VALUES (:at_s, :psn_no, :fixmedins_code, :mdtrt_id, :err_code)";
+
+/// Appends one refused call.
+pub(crate) fn write_refusal(tx: &Transaction<'_>, r: &RefusalRecord) -> StoreResult<()> {
+    let mut stmt = tx.prepare_cached(INSERT_REFUSAL).map_err(io("prepare refusal"))?;
+    stmt.execute(named_params! {
+        ":at_s": secs(r.at),
+        ":psn_no": r.psn_no,
+        ":fixmedins_code": r.fixmedins_code,
+        ":mdtrt_id": r.mdtrt_id,
+        ":err_code": r.err_code,
+    })
+    .map_err(io("write refusal"))?;
+    Ok(())
+}
+
+/// The refusals of the last `REFUSALS_LOADED_DAYS` days before the newest, in the order stored.
+pub(crate) fn refusals(conn: &Connection) -> StoreResult<Vec<RefusalRecord>> {
+    let sql = format!(
+        "SELECT * FROM refusal_event WHERE at_s >= (SELECT max(at_s) FROM refusal_event) - {} \
+         ORDER BY refusal_id",
+        yidi_store::REFUSALS_LOADED_DAYS * 86_400
+    );
+    rows(conn, "refusal_event", &sql, |c: &Cols<'_, '_>| {
+        Ok(RefusalRecord {
+            at: c.time("at_s")?,
+            psn_no: c.text("psn_no")?,
+            fixmedins_code: c.text("fixmedins_code")?,
+            mdtrt_id: c.text("mdtrt_id")?,
+            err_code: c.text("err_code")?,
+        })
+    })
 }

@@ -40,6 +40,7 @@ pub(crate) fn snapshot(conn: &Connection) -> StoreResult<Snapshot> {
         postings: crate::ledger::postings(conn)?,
         funds_events: crate::funds::events(conn)?,
         filing_events: crate::people::filing_events(conn)?,
+        refusals: crate::people::refusals(conn)?,
     })
 }
 

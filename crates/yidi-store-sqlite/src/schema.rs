@@ -298,8 +298,26 @@ CREATE TABLE person_account (
 ) STRICT;
 "#;
 
+/// Version 7: refused settlement calls, for the agency dashboards' refusal figures (they used to
+/// be counted in memory only and started again at every restart). Append-only: the triggers
+/// refuse UPDATE; old rows are kept and only the last `REFUSALS_LOADED_DAYS` are loaded.
+const V7: &str = r#"
+CREATE TABLE refusal_event (
+    refusal_id      INTEGER NOT NULL PRIMARY KEY,
+    at_s            INTEGER NOT NULL,
+    psn_no          TEXT NOT NULL,
+    fixmedins_code  TEXT NOT NULL,
+    mdtrt_id        TEXT NOT NULL,
+    err_code        TEXT NOT NULL
+) STRICT;
+CREATE INDEX refusal_event_by_time ON refusal_event (at_s);
+
+CREATE TRIGGER refusal_event_no_update BEFORE UPDATE ON refusal_event
+BEGIN SELECT RAISE(ABORT, 'refusals are append-only'); END;
+"#;
+
 /// Every migration, in order; `MIGRATIONS.len()` is the schema version this build writes.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// The schema version a fully migrated database has.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -160,6 +160,9 @@ pub(crate) fn write_batch(tx: &Transaction<'_>, batch: &CommitBatch) -> StoreRes
     for event in &batch.filing_events {
         crate::people::write_filing_event(tx, event)?;
     }
+    for refusal in &batch.refusals {
+        crate::people::write_refusal(tx, refusal)?;
+    }
     for (name, value) in &batch.sequences {
         let next_value = sequence_value(name, *value)?;
         let mut stmt = tx.prepare_cached(UPSERT_SEQUENCE).map_err(io("prepare sequence"))?;

@@ -67,7 +67,7 @@ fn version_1_file_is_migrated() {
         // user_version 1.
         let conn = raw(&dir);
         conn.execute_batch(&format!(
-            "DROP TABLE filing; {DROP_SM2_COLUMNS} {DROP_LEDGER} {DROP_FUNDS} {DROP_PEOPLE} PRAGMA user_version = 1;"
+            "DROP TABLE filing; {DROP_SM2_COLUMNS} {DROP_LEDGER} {DROP_FUNDS} {DROP_PEOPLE} {DROP_REFUSALS} PRAGMA user_version = 1;"
         ))
         .expect("downgrade");
     }
@@ -92,7 +92,9 @@ fn version_3_file_gets_the_append_only_ledger() {
     let batch = CommitBatch { postings: Vec::new(), ..outpatient_flow(1) };
     SqliteStore::open(&dir.db()).expect("create").commit(&batch).expect("commit");
     raw(&dir)
-        .execute_batch(&format!("{DROP_LEDGER} {DROP_FUNDS} {DROP_PEOPLE} PRAGMA user_version = 3;"))
+        .execute_batch(&format!(
+            "{DROP_LEDGER} {DROP_FUNDS} {DROP_PEOPLE} {DROP_REFUSALS} PRAGMA user_version = 3;"
+        ))
         .expect("downgrade");
     let store = SqliteStore::open(&dir.db()).expect("migrating open");
     assert_eq!(store.load().expect("load"), expected(&[&batch]));
@@ -115,6 +117,25 @@ fn version_3_file_gets_the_append_only_ledger() {
 const DROP_FUNDS: &str = "DROP TABLE funds_event;";
 /// Undoes migration 6 (the filing history and people's accounts).
 const DROP_PEOPLE: &str = "DROP TABLE filing_event; DROP TABLE person_account;";
+/// What version 7 added: the refusals of settlement calls.
+const DROP_REFUSALS: &str = "DROP TABLE refusal_event;";
+
+/// A file at schema version 6 (refusals counted in memory only) is migrated on open, keeping its
+/// data, and then stores refusals, which a load reads back in order.
+#[test]
+fn version_6_file_gets_refusals() {
+    let dir = ScratchDir::new("version_6_file_gets_refusals");
+    let batch = outpatient_flow(1);
+    SqliteStore::open(&dir.db()).expect("create").commit(&batch).expect("commit");
+    raw(&dir).execute_batch(&format!("{DROP_REFUSALS} PRAGMA user_version = 6;")).expect("downgrade");
+    let store = SqliteStore::open(&dir.db()).expect("migrating open");
+    assert_eq!(store.load().expect("load"), expected(&[&batch]));
+    let refusals = CommitBatch { refusals: rich_batch().refusals, ..Default::default() };
+    store.commit(&refusals).expect("refusals after the migration");
+    assert_eq!(store.load().expect("load"), expected(&[&batch, &refusals]));
+    let update = raw(&dir).execute("UPDATE refusal_event SET err_code = 'x'", []);
+    assert!(update.is_err(), "refusals are append-only");
+}
 
 /// A file at schema version 4 (before funds events) is migrated on open: its data and postings
 /// are kept, and events can be appended afterwards but never updated or deleted.
@@ -124,7 +145,7 @@ fn version_4_file_gets_append_only_funds_events() {
     let batch = outpatient_flow(1);
     SqliteStore::open(&dir.db()).expect("create").commit(&batch).expect("commit");
     raw(&dir)
-        .execute_batch(&format!("{DROP_FUNDS} {DROP_PEOPLE} PRAGMA user_version = 4;"))
+        .execute_batch(&format!("{DROP_FUNDS} {DROP_PEOPLE} {DROP_REFUSALS} PRAGMA user_version = 4;"))
         .expect("downgrade");
     let store = SqliteStore::open(&dir.db()).expect("migrating open");
     assert_eq!(store.load().expect("load"), expected(&[&batch]));
@@ -160,7 +181,7 @@ fn version_2_credentials_are_migrated() {
     SqliteStore::open(&dir.db()).expect("create").put_credential(&credential).expect("put");
     raw(&dir)
         .execute_batch(&format!(
-            "{DROP_SM2_COLUMNS} {DROP_LEDGER} {DROP_FUNDS} {DROP_PEOPLE} PRAGMA user_version = 2;"
+            "{DROP_SM2_COLUMNS} {DROP_LEDGER} {DROP_FUNDS} {DROP_PEOPLE} {DROP_REFUSALS} PRAGMA user_version = 2;"
         ))
         .expect("downgrade to version 2");
     let store = SqliteStore::open(&dir.db()).expect("migrating open");

@@ -45,6 +45,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("funds_events_are_append_only", funds_events_are_append_only),
     ("filing_history_is_append_only", filing_history_is_append_only),
     ("person_accounts_round_trip", person_accounts_round_trip),
+    ("refusals_are_kept_and_loaded_for_the_last_days", refusals_are_kept_and_loaded_for_the_last_days),
 ];
 
 /// Runs every check in turn (each on databases named after it).
@@ -445,6 +446,34 @@ pub fn funds_events_are_append_only(open: Open) {
 // The model of the contract
 // ---------------------------------------------------------------------------------------------
 
+/// Refused calls are appended in order and survive a reopen; a load reads those of the last
+/// [`crate::REFUSALS_LOADED_DAYS`] days before the newest, no older ones.
+pub fn refusals_are_kept_and_loaded_for_the_last_days(open: Open) {
+    let day = 86_400;
+    let old = refusal(-(crate::REFUSALS_LOADED_DAYS + 1) * day, "filing_required");
+    let first = CommitBatch { refusals: vec![old, refusal(0, "filing_required")], ..Default::default() };
+    let next = CommitBatch { refusals: vec![refusal(60, "visit_state")], ..outpatient_flow(21) };
+    {
+        let store = open("refusals_are_kept_and_loaded_for_the_last_days");
+        store.commit(&first).expect("refusals");
+        store.commit(&next).expect("refusals with a flow");
+    }
+    let store = open("refusals_are_kept_and_loaded_for_the_last_days");
+    let loaded = load(&*store).refusals;
+    assert_eq!(loaded, [first.refusals[1].clone(), next.refusals[0].clone()], "the last days, in order");
+}
+
+/// A refused 2207 `offset_s` seconds after [`at`]`(0)`.
+pub fn refusal(offset_s: i64, err_code: &str) -> crate::RefusalRecord {
+    crate::RefusalRecord {
+        at: at(offset_s),
+        psn_no: "P0000000001".into(),
+        fixmedins_code: "H31010400123".into(),
+        mdtrt_id: format!("MD{offset_s}"),
+        err_code: err_code.into(),
+    }
+}
+
 /// The snapshot a store must load after committing `batches` in order (none failing): the last
 /// record per key wins, sequences keep their maximum, answers their first (identical) copy, and
 /// every vector is ordered by its key, compared byte-wise.
@@ -494,6 +523,7 @@ pub fn expected(batches: &[&CommitBatch]) -> Snapshot {
         for e in &batch.filing_events {
             filing_events.insert(e.event_id, e.clone());
         }
+        snapshot.refusals.extend(batch.refusals.iter().cloned());
         for (name, value) in &batch.sequences {
             let kept = snapshot.sequences.entry(name.clone()).or_insert(*value);
             *kept = (*kept).max(*value);
@@ -530,6 +560,7 @@ fn assert_snapshot(actual: &Snapshot, expected: &Snapshot, when: &str) {
     assert_eq!(actual.postings, expected.postings, "ledger postings {when}");
     assert_eq!(actual.funds_events, expected.funds_events, "funds events {when}");
     assert_eq!(actual.filing_events, expected.filing_events, "filing events {when}");
+    assert_eq!(actual.refusals, expected.refusals, "refusals {when}");
     assert_eq!(actual, expected, "snapshot {when}");
 }
 
@@ -793,6 +824,7 @@ pub fn rich_batch() -> CommitBatch {
                 ..filing_event(i64::MAX as u64, "F-RICH-1", "change_out")
             },
         ],
+        refusals: vec![refusal(5, "filing_required"), refusal(5, "visit_state")],
     }
 }
 

@@ -259,6 +259,22 @@ pub struct PersonAccountRecord {
     pub updated_at: DateTime,
 }
 
+/// A refused settlement or pre-settlement call (2206/2207/2303/2304), kept for the agency
+/// dashboards' refusal figures and direct-settlement rate. Not business state: the refused call
+/// changed nothing, and nothing but the dashboards reads these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusalRecord {
+    pub at: DateTime,
+    pub psn_no: String,
+    pub fixmedins_code: String,
+    pub mdtrt_id: String,
+    pub err_code: String,
+}
+
+/// How far back [`Store::load`] reads refusals, counted from the newest stored one: a dashboard
+/// shows at most a year (`DASHBOARD_DAYS_MAX` in the hub), so older rows are kept but not loaded.
+pub const REFUSALS_LOADED_DAYS: i64 = 400;
+
 /// Everything one group commit writes. Records with an existing key replace the stored one,
 /// except ledger postings and funds events: a posting whose `posting_id` (an event whose
 /// `event_id`) is already stored fails the batch.
@@ -282,6 +298,8 @@ pub struct CommitBatch {
     pub funds_events: Vec<FundsEventRecord>,
     /// Filing history events, appended in the same transaction as the filing records they describe.
     pub filing_events: Vec<FilingEventRecord>,
+    /// Refused settlement calls of the batch, appended.
+    pub refusals: Vec<RefusalRecord>,
 }
 
 impl CommitBatch {
@@ -302,6 +320,7 @@ impl CommitBatch {
         self.postings.extend(other.postings);
         self.funds_events.extend(other.funds_events);
         self.filing_events.extend(other.filing_events);
+        self.refusals.extend(other.refusals);
     }
 }
 
@@ -323,6 +342,8 @@ pub struct Snapshot {
     pub funds_events: Vec<FundsEventRecord>,
     /// Every filing history event, ordered by `event_id`.
     pub filing_events: Vec<FilingEventRecord>,
+    /// Refusals of the last [`REFUSALS_LOADED_DAYS`] days before the newest, in the order stored.
+    pub refusals: Vec<RefusalRecord>,
 }
 
 /// A facility's gateway credential. The token is stored encrypted by the caller.

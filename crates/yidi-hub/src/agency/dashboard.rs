@@ -4,9 +4,10 @@
 //! Key design decision: one scan of the region's settlement index over the chosen period builds
 //! every settlement panel (daily volumes, flows, top facilities, the settled side of the rate), so
 //! a dashboard costs one ordered range read, bounded by [`AGENCY_SCAN_ROWS_MAX`] like the agency
-//! lists. Refusals are not stored (a refused call changes nothing, and its `msgid` may be resent),
-//! so the hub counts them in memory as they happen ([`RefusalLog`]): those figures count since the
-//! hub started, and every page that shows them says so.
+//! lists. Refusals are counted as they happen ([`RefusalLog`]) and stored as statistics (a refused
+//! call changes no business data; `State::record_refusal`); a start replays the stored ones, so
+//! the figures count from when the database began recording refusals, and every page that shows
+//! them says from when.
 //!
 //! Scope, per panel: settlement panels count the live settlements the agency sees (its insured
 //! persons anywhere, or anyone at its facilities); refusals likewise by either side; filings count
@@ -53,11 +54,12 @@ struct RefusedVisit {
     treatment: Option<String>,
 }
 
-/// Refusals of settlement and pre-settlement calls (2206/2207/2303/2304) since the hub started,
-/// kept in memory only (see the module doc).
+/// Refusals of settlement and pre-settlement calls (2206/2207/2303/2304), counted in memory and
+/// rebuilt from the stored ones at start (see the module doc).
 #[derive(Debug, Default)]
 pub struct RefusalLog {
-    /// When counting began (the hub's start), once the hub has set it.
+    /// From when the counts are whole: when the database began recording refusals, or later
+    /// where old counters were dropped.
     pub since: Option<DateTime>,
     /// (day, insured region, treatment region, err_code) → refused calls.
     counts: BTreeMap<(Date, String, String, &'static str), u64>,
@@ -65,6 +67,20 @@ pub struct RefusalLog {
     pub dropped: u64,
     /// `mdtrt_id` → its last refusal, for the direct-settlement rate.
     visits: HashMap<String, RefusedVisit>,
+}
+
+/// The `&'static str` of a stored `err_code`: each distinct text is kept once for the life of
+/// the process (a few dozen codes exist), so the log's keys stay small.
+pub fn intern_err_code(code: &str) -> &'static str {
+    use std::sync::{Mutex, OnceLock};
+    static CODES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut codes = CODES.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = codes.get(code) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(code.to_string().into_boxed_str());
+    codes.insert(leaked);
+    leaked
 }
 
 impl RefusalLog {
@@ -277,7 +293,7 @@ pub struct Flow {
 pub struct SettlementRate {
     /// Visits with a live settlement in the period.
     pub settled_visits: u64,
-    /// Visits refused in the period (since the hub started) that have no live settlement.
+    /// Visits refused in the period (as recorded) that have no live settlement.
     pub refused_visits: u64,
 }
 

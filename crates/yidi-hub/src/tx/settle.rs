@@ -95,14 +95,13 @@ fn refusal(r: &Refusal, path: &str) -> ProtocolError {
     err(r.err_code(), &format!("{path}.{field}"), r.to_string())
 }
 
-/// Settles or pre-settles; a refusal is counted for the agency dashboards (in memory only:
-/// refusals change nothing and are not stored; `agency::dashboard` module doc).
+/// Settles or pre-settles; a refusal is recorded for the agency dashboards (a statistic, not
+/// business state: `State::record_refusal`).
 pub fn settle(state: &mut State, ctx: &Ctx<'_>, req: Request) -> TxResult {
     let who = (req.visit.psn_no.clone(), req.visit.fixmedins_code.clone(), req.visit.mdtrt_id.clone());
     let result = settle_checked(state, ctx, req);
     if let Err(e) = &result {
-        let pack = state.pack.clone();
-        state.refusals.record(&pack, &who.0, &who.1, &who.2, e.err_code, ctx.now);
+        state.record_refusal(&who.0, &who.1, &who.2, e.err_code, ctx.now);
     }
     result
 }
