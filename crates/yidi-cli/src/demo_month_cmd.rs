@@ -263,26 +263,32 @@ fn clear(args: &ClearArgs) -> anyhow::Result<ExitCode> {
     for (insured, treatment) in &pairs {
         clear_pair(&http, &args.out, month, insured, treatment)?;
     }
-    let (_, n) =
-        http.agency("GET", &format!("/api/agency/clearing/{month}/netting"), &token(first), &json!(null))?;
+    // Each province sees its own transfers; together they are the whole netting.
+    let (mut gross, mut net) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+    let mut totals = Value::Null;
+    for p in &provinces {
+        let (_, n) = http.agency("GET", &format!("/api/agency/clearing/{month}/netting"), &token(p), &json!(null))?;
+        let transfer = |t: &Value| {
+            let text = |k: &str| t[k].as_str().unwrap_or("").to_string();
+            (text("from"), text("to"), text("amount"))
+        };
+        gross.extend(n["gross"].as_array().into_iter().flatten().map(transfer));
+        net.extend(n["net"].as_array().into_iter().flatten().map(transfer));
+        totals = n;
+    }
     println!("\n轧差 / netting {month}:");
     println!(
         "  全额划拨 / gross: {} 笔 / transfers, {} 元",
-        n["gross"].as_array().map_or(0, Vec::len),
-        n["gross_total"].as_str().unwrap_or("")
+        gross.len(),
+        totals["gross_total"].as_str().unwrap_or("")
     );
-    for t in n["net"].as_array().into_iter().flatten() {
-        println!(
-            "  净额划拨 / net transfer {} → {}: {} 元",
-            t["from"].as_str().unwrap_or(""),
-            t["to"].as_str().unwrap_or(""),
-            t["amount"].as_str().unwrap_or("")
-        );
+    for (from, to, amount) in &net {
+        println!("  净额划拨 / net transfer {from} → {to}: {amount} 元");
     }
     println!(
         "  净额合计 / net total {} 元，节省 / saving {} 元",
-        n["net_total"].as_str().unwrap_or(""),
-        n["saving"].as_str().unwrap_or("")
+        totals["net_total"].as_str().unwrap_or(""),
+        totals["saving"].as_str().unwrap_or("")
     );
     println!("\n预付金 / prepayments (after payment the prepayment is restored):");
     let mut seen = std::collections::BTreeSet::new();

@@ -137,6 +137,12 @@ impl State {
             let code = crate::agency::dashboard::intern_err_code(&r.err_code);
             state.refusals.record(&pack, &r.psn_no, &r.fixmedins_code, &r.mdtrt_id, code, r.at);
         }
+        // The store loads (and keeps) only a window before the newest refusal: counts are whole
+        // from its start at the earliest.
+        if let Some(newest) = s.refusals.iter().map(|r| r.at).max() {
+            let window = yidi_store::REFUSALS_LOADED_DAYS;
+            state.refusals.mark_counted_from(newest.date().add_days(-window));
+        }
         Ok(state)
     }
 

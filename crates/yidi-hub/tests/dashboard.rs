@@ -330,3 +330,31 @@ async fn periods_are_checked() {
         assert_eq!(e.problems()[0].field, field, "{:?}", e.problems());
     }
 }
+
+/// Goal: after a restart the refusal figures say they are whole only from the start of the window
+/// the store keeps (a year and a bit before the newest refusal), never from an earlier time
+/// whose refusals were pruned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_count_from_the_kept_window_after_a_restart() {
+    use yidi_store::{CommitBatch, RefusalRecord, Store};
+    let db = temp_db("dashboard-refusal-window");
+    let refusal = |at: &str| RefusalRecord {
+        at: DateTime::parse(at).unwrap(),
+        psn_no: "P1100000001".into(),
+        fixmedins_code: "H31010421001".into(),
+        mdtrt_id: format!("MD{at}"),
+        err_code: "filing_required".into(),
+    };
+    let began = DateTime::parse("2024-01-01 08:00:00").unwrap();
+    let batch = CommitBatch {
+        refusals: vec![refusal("2024-01-10 09:00:00"), refusal("2025-06-01 09:00:00")],
+        sequences: vec![("refusals_recorded_since".into(), began.to_epoch_secs() as u64)],
+        ..CommitBatch::default()
+    };
+    yidi_store_sqlite::SqliteStore::open(&db).unwrap().commit(&batch).unwrap();
+    let w = World::start(demo(), &db, "2025-06-15 10:00:00");
+    let d = dashboard(&w, SHANGHAI, Date::parse("2025-06-01").unwrap(), w.clock.now().date()).await;
+    let window = Date::parse("2025-06-01").unwrap().add_days(-yidi_store::REFUSALS_LOADED_DAYS);
+    assert_eq!(d.refusals_since, Some(DateTime::start_of(window)), "not {began}: older rows are gone");
+    assert_eq!(d.refusals.iter().map(|r| r.count).sum::<u64>(), 1, "the June refusal is counted");
+}

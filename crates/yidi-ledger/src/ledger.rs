@@ -189,8 +189,6 @@ impl Ledger {
         self.paid.contains(&(month, pair))
     }
 
-    /// The pair's net pooled fund share over the closed months of `year` (the base of next
-    /// year's prepayment): pooled shares charged less pooled refusals and recoveries.
     /// How many months of `year` were frozen with a clearing period (a month closed implicitly,
     /// with no settlement anywhere, has none).
     pub fn periods_in_year(&self, year: i32) -> u32 {
@@ -198,6 +196,8 @@ impl Ledger {
         u32::try_from(n).expect("at most 12 months a year")
     }
 
+    /// The pair's net pooled fund share over the closed months of `year` (the base of next
+    /// year's prepayment): pooled shares charged less pooled refusals and recoveries.
     pub fn fund_share_of_year(&self, pair: Pair, year: i32) -> Fen {
         self.periods
             .values()

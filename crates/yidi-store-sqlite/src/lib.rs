@@ -96,6 +96,7 @@ impl SqliteStore {
     fn init(mut conn: Connection, journal_mode_expected: &str) -> StoreResult<SqliteStore> {
         configure(&conn, journal_mode_expected)?;
         schema::migrate(&mut conn)?;
+        people::prune_refusals(&conn)?;
         Ok(SqliteStore { conn: Mutex::new(conn) })
     }
 

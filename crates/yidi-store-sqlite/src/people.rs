@@ -167,3 +167,14 @@ pub(crate) fn refusals(conn: &Connection) -> StoreResult<Vec<RefusalRecord>> {
         })
     })
 }
+
+/// Deletes the refusals older than the loaded window (the statistics no dashboard can show), so
+/// a hospital retrying a refused call forever cannot grow the database without bound. Run at
+/// open; returns how many rows went.
+pub(crate) fn prune_refusals(conn: &Connection) -> StoreResult<usize> {
+    let sql = format!(
+        "DELETE FROM refusal_event WHERE at_s < (SELECT max(at_s) FROM refusal_event) - {}",
+        yidi_store::REFUSALS_LOADED_DAYS * 86_400
+    );
+    conn.execute(&sql, []).map_err(io("prune refusals"))
+}

@@ -299,8 +299,8 @@ CREATE TABLE person_account (
 "#;
 
 /// Version 7: refused settlement calls, for the agency dashboards' refusal figures (they used to
-/// be counted in memory only and started again at every restart). Append-only: the triggers
-/// refuse UPDATE; old rows are kept and only the last `REFUSALS_LOADED_DAYS` are loaded.
+/// be counted in memory only and started again at every restart). Never updated (the trigger
+/// refuses it); rows older than `REFUSALS_LOADED_DAYS` before the newest are deleted at open.
 const V7: &str = r#"
 CREATE TABLE refusal_event (
     refusal_id      INTEGER NOT NULL PRIMARY KEY,

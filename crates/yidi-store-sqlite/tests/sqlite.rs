@@ -120,6 +120,26 @@ const DROP_PEOPLE: &str = "DROP TABLE filing_event; DROP TABLE person_account;";
 /// What version 7 added: the refusals of settlement calls.
 const DROP_REFUSALS: &str = "DROP TABLE refusal_event;";
 
+/// Refusals older than the loaded window are deleted when the store opens (they are statistics
+/// no dashboard can show); newer ones stay.
+#[test]
+fn old_refusals_are_pruned_at_open() {
+    let dir = ScratchDir::new("old_refusals_are_pruned_at_open");
+    let day = 86_400;
+    let old =
+        yidi_store::conformance::refusal(-(yidi_store::REFUSALS_LOADED_DAYS + 1) * day, "filing_required");
+    let new = yidi_store::conformance::refusal(0, "visit_state");
+    let batch = CommitBatch { refusals: vec![old, new.clone()], ..Default::default() };
+    SqliteStore::open(&dir.db()).expect("create").commit(&batch).expect("commit");
+    let count = |dir: &ScratchDir| -> i64 {
+        raw(dir).query_row("SELECT count(*) FROM refusal_event", [], |r| r.get(0)).expect("count")
+    };
+    assert_eq!(count(&dir), 2, "both stored");
+    let store = SqliteStore::open(&dir.db()).expect("reopen");
+    assert_eq!(count(&dir), 1, "the old one pruned at open");
+    assert_eq!(store.load().expect("load").refusals, [new]);
+}
+
 /// A file at schema version 6 (refusals counted in memory only) is migrated on open, keeping its
 /// data, and then stores refusals, which a load reads back in order.
 #[test]

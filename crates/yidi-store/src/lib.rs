@@ -272,7 +272,8 @@ pub struct RefusalRecord {
 }
 
 /// How far back [`Store::load`] reads refusals, counted from the newest stored one: a dashboard
-/// shows at most a year (`DASHBOARD_DAYS_MAX` in the hub), so older rows are kept but not loaded.
+/// shows at most a year (`DASHBOARD_DAYS_MAX` in the hub). A store may delete older rows (the
+/// SQLite store does at open), the only deletion it ever makes.
 pub const REFUSALS_LOADED_DAYS: i64 = 400;
 
 /// Everything one group commit writes. Records with an existing key replace the stored one,

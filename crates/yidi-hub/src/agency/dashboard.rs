@@ -150,7 +150,7 @@ impl RefusalLog {
     }
 
     /// Counting is complete only from `day` on: dashboards say so through `since`.
-    fn mark_counted_from(&mut self, day: Date) {
+    pub(crate) fn mark_counted_from(&mut self, day: Date) {
         let start = DateTime::start_of(day);
         if self.since.is_none_or(|s| s < start) {
             self.since = Some(start);
