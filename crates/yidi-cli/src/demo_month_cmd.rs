@@ -267,7 +267,8 @@ fn clear(args: &ClearArgs) -> anyhow::Result<ExitCode> {
     let (mut gross, mut net) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
     let mut totals = Value::Null;
     for p in &provinces {
-        let (_, n) = http.agency("GET", &format!("/api/agency/clearing/{month}/netting"), &token(p), &json!(null))?;
+        let (_, n) =
+            http.agency("GET", &format!("/api/agency/clearing/{month}/netting"), &token(p), &json!(null))?;
         let transfer = |t: &Value| {
             let text = |k: &str| t[k].as_str().unwrap_or("").to_string();
             (text("from"), text("to"), text("amount"))
