@@ -106,9 +106,19 @@ fn field(id: &str, label: &str, control: &str, hint: &str) -> String {
     format!("<div class=\"field\"><label for=\"{id}\">{label}</label>{control}{hint}</div>\n")
 }
 
-fn select(id: &str, name: &str, opts: &str, hint: bool) -> String {
-    let described = if hint { format!(" aria-describedby=\"{id}-hint\"") } else { String::new() };
-    format!("<select id=\"{id}\" name=\"{name}\"{described}>{opts}</select>")
+/// A labelled drop-down `e-NAME` for the form field `name`, `current` selected, with its hint
+/// (none when empty) tied to it for screen readers.
+fn choice<'a>(
+    name: &str,
+    label: &str,
+    items: impl IntoIterator<Item = (&'a str, &'a str)>,
+    current: &str,
+    hint: &str,
+) -> String {
+    let id = format!("e-{name}");
+    let described = if hint.is_empty() { String::new() } else { format!(" aria-describedby=\"{id}-hint\"") };
+    let opts = options(items, current.trim());
+    field(&id, label, &format!("<select id=\"{id}\" name=\"{name}\"{described}>{opts}</select>"), hint)
 }
 
 /// The rows found, each with a link that puts it on the first empty fee line and estimates.
@@ -211,23 +221,13 @@ fn form_html(
     let regions: Vec<(&str, &str)> = std::iter::once(("", choose))
         .chain(c.regions.iter().map(|(a, n)| (a.as_str(), n.as_str())))
         .collect();
-    b.push_str(&field(
-        "e-insured",
-        lang.pick("参保地", "Insured region"),
-        &select("e-insured", "insured", &options(regions, req.insured.trim()), false),
-        "",
-    ));
+    b.push_str(&choice("insured", lang.pick("参保地", "Insured region"), regions, &req.insured, ""));
     let types = [
         ("", choose),
         ("310", lang.pick("职工医保", "Employee (310)")),
         ("390", lang.pick("居民医保", "Resident (390)")),
     ];
-    b.push_str(&field(
-        "e-insutype",
-        lang.pick("险种", "Scheme"),
-        &select("e-insutype", "insutype", &options(types, req.insutype.trim()), false),
-        "",
-    ));
+    b.push_str(&choice("insutype", lang.pick("险种", "Scheme"), types, &req.insutype, ""));
     let groups = [
         ("", choose),
         ("in_service", lang.pick("在职职工", "Employee in service")),
@@ -235,12 +235,7 @@ fn form_html(
         ("adult", lang.pick("成年居民", "Adult resident")),
         ("minor", lang.pick("未成年居民（学生儿童）", "Minor resident")),
     ];
-    b.push_str(&field(
-        "e-psn_group",
-        lang.pick("人员类别", "Person group"),
-        &select("e-psn_group", "psn_group", &options(groups, req.psn_group.trim()), false),
-        "",
-    ));
+    b.push_str(&choice("psn_group", lang.pick("人员类别", "Person group"), groups, &req.psn_group, ""));
     b.push_str(&field(
         "e-acct_balance",
         lang.pick("个人账户余额（元）", "Personal account balance (yuan)"),
@@ -255,34 +250,19 @@ fn form_html(
     let facilities: Vec<(&str, &str)> = std::iter::once(("", choose))
         .chain(c.facilities.iter().map(|(code, label, _, _)| (code.as_str(), label.as_str())))
         .collect();
-    b.push_str(&field(
-        "e-facility",
-        lang.pick("就医机构", "Facility"),
-        &select("e-facility", "facility", &options(facilities, req.facility.trim()), false),
-        "",
-    ));
+    b.push_str(&choice("facility", lang.pick("就医机构", "Facility"), facilities, &req.facility, ""));
     let cares = [
         ("", choose),
         ("outpatient", lang.pick("普通门诊 / 药店购药", "General outpatient / pharmacy")),
         ("chronic", lang.pick("门诊慢特病", "Chronic-disease outpatient")),
         ("inpatient", lang.pick("住院", "Inpatient")),
     ];
-    b.push_str(&field(
-        "e-care",
-        lang.pick("就医类型", "Kind of care"),
-        &select("e-care", "care", &options(cares, req.care.trim()), false),
-        "",
-    ));
+    b.push_str(&choice("care", lang.pick("就医类型", "Kind of care"), cares, &req.care, ""));
     let diseases: Vec<(&str, &str)> =
         std::iter::once(("", lang.pick("（非慢特病不用选）", "(only for chronic care)")))
             .chain(c.diseases.iter().map(|(a, n)| (a.as_str(), n.as_str())))
             .collect();
-    b.push_str(&field(
-        "e-disease",
-        lang.pick("慢特病病种", "Chronic disease"),
-        &select("e-disease", "disease", &options(diseases, req.disease.trim()), false),
-        "",
-    ));
+    b.push_str(&choice("disease", lang.pick("慢特病病种", "Chronic disease"), diseases, &req.disease, ""));
     let filings = [
         ("", choose),
         (
@@ -297,10 +277,11 @@ fn form_html(
         ("emergency", lang.pick("急诊抢救（未备案）", "Emergency (no filing)")),
         ("none", lang.pick("没有备案", "No filing")),
     ];
-    b.push_str(&field(
-        "e-filing",
+    b.push_str(&choice(
+        "filing",
         lang.pick("备案情况", "Filing"),
-        &select("e-filing", "filing", &options(filings, req.filing.trim()), true),
+        filings,
+        &req.filing,
         lang.pick("在参保地看病选哪一项都按本地待遇", "Care in your own region is local whatever you choose"),
     ));
     b.push_str("</div></fieldset>\n");
