@@ -1,5 +1,10 @@
 //! `yidi person activate`: issues a one-time activation code for a person's online account (the
 //! counter route of the insured region's agency), printed once; the database keeps its SHA-256.
+//!
+//! Safe beside a running `yidi serve` on the same database: the code is written with
+//! `Store::put_person_activation` (through `issue_activation`), one statement that sets the
+//! activation fields only and never reads or writes the password, so it cannot put back a
+//! password that an activation in the server has just replaced.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +61,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let Some(record) = pack.persons.get(&a.psn_no) else {
         anyhow::bail!("数据包中没有人员编号为 {} 的参保人，请核对人员编号", a.psn_no);
     };
+    // Writes the activation fields only (never the password): see the module doc.
     let issued = issue_activation(store.as_ref(), &a.psn_no, &a.by, db::now())?;
     println!(
         "已签发激活码 / activation code issued: {}（身份证号 / identity {}）",

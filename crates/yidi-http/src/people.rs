@@ -18,8 +18,9 @@
 //!   [`PeopleError::retry_after_secs`]); the attempt is reserved in the limiter before the
 //!   password is checked, so parallel guesses are limited like sequential ones;
 //! - [`People::activate`]`(certno, code, password, client_ip)` → [`SignedIn`] (sets the first or a
-//!   new password and signs in; the code is re-checked and cleared under one lock, so of
-//!   concurrent activations with one code exactly one succeeds);
+//!   new password, ends the person's other sessions and signs in; the code is re-checked and
+//!   cleared under one lock, so of concurrent activations with one code exactly one succeeds, and
+//!   the same form sent again with the same password just after is signed in too);
 //! - [`People::current`]`(&headers)` → the person's [`Session`] or `None`;
 //!   [`People::require`] the same as a `Result` (`not_signed_in` 401);
 //! - [`People::check_csrf`]`(&session, &headers, form_csrf)` before every state change
@@ -71,11 +72,23 @@ pub struct People {
     limiter: SignInLimiter,
 }
 
-/// Held (on a blocking thread) around every read-check-write of an account in this process:
-/// using an activation code ([`People::activate`]) and issuing one ([`issue_activation`], also
-/// from the agency route), so a code is used at most once and issuing a code never writes back a
-/// password it read before an activation changed it.
+/// Held (on a blocking thread only, never across an `.await`) around every step that ties a
+/// password to sessions, and around issuing a code:
+///
+/// - using an activation code ([`People::activate`]): re-check the code, store the new password,
+///   end the person's sessions and start the new one, all in one locked step, so a code is used at
+///   most once;
+/// - starting a session after a password verified ([`People::sign_in`], a repeated activation):
+///   re-read the account and start the session only if the stored password is still the one
+///   verified, so no session made with a password an activation has replaced outlives that
+///   activation (it either ends with the person's sessions or is never made);
+/// - issuing a code ([`issue_activation`], also from the agency route), which writes the
+///   activation fields only ([`Store::put_person_activation`]) and so never writes a password back.
 static ACCOUNTS: Mutex<()> = Mutex::new(());
+
+/// How long after an activation the same form sent again (a double click, a resubmission) with
+/// the same password signs the person in instead of answering "code already used".
+const ACTIVATION_REPEAT_SECS: i64 = 10 * 60;
 
 fn accounts_lock() -> std::sync::MutexGuard<'static, ()> {
     ACCOUNTS.lock().unwrap_or_else(|p| p.into_inner())
@@ -225,12 +238,20 @@ impl People {
     ) -> Result<SignedIn, PeopleError> {
         // Reserved before the (slow) password check: attempts in flight count like failures.
         let attempt = self.admit(certno, client)?;
-        match self.check_sign_in(certno, password).await {
-            Ok(Some(person)) => {
+        let checked = match self.check_sign_in(certno, password).await {
+            Ok(Some((person, phc))) => self.start_if_current(person, phc).await,
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        };
+        match checked {
+            Ok(Some(started)) => {
                 self.limiter.succeeded(attempt);
-                tracing::info!(certno = %person.certno, "参保人登录 / person signed in");
-                self.start(person)
+                if let Some(person) = person_of(&started) {
+                    tracing::info!(certno = %person.certno, "参保人登录 / person signed in");
+                }
+                started
             }
+            // A wrong password, or one an activation replaced while it was being verified.
             Ok(None) => {
                 self.limiter.failed(attempt);
                 Err(PeopleError::SignInFailed)
@@ -242,25 +263,56 @@ impl People {
         }
     }
 
-    /// The person when the password is theirs; `None` for a wrong password, an unknown identity
-    /// number or an account without a password (a dummy verify, so all cost the same).
+    /// The person and the stored PHC string the password verified against, when the password is
+    /// theirs; `None` for a wrong password, an unknown identity number or an account without a
+    /// password (a dummy verify, so all cost the same).
     async fn check_sign_in(
         &self,
         certno: &str,
         password: &str,
-    ) -> Result<Option<PersonIdentity>, PeopleError> {
+    ) -> Result<Option<(PersonIdentity, String)>, PeopleError> {
         let person = self.hub.person_by_certno(certno).await?;
         let account = match &person {
             Some(p) => self.account(&p.psn_no).await?,
             None => None,
         };
         let phc = account.and_then(|a| a.password_phc);
-        let ok = verify_password(phc, password.to_string()).await;
-        Ok(person.filter(|_| ok))
+        let ok = verify_password(phc.clone(), password.to_string()).await;
+        Ok(person.zip(phc).filter(|_| ok))
+    }
+
+    /// Starts `person`'s session if the stored password is still `phc` (the one just verified,
+    /// outside the lock: the verify is slow). The account is re-read and the session created under
+    /// the accounts lock, the lock an activation holds while it stores a new password and ends
+    /// the person's sessions: a verify that read the old password either finishes first (and its
+    /// session is ended by the activation) or finds the password replaced (`None`, no session).
+    /// `Some(Err(Busy))` when the session table is full.
+    async fn start_if_current(
+        &self,
+        person: PersonIdentity,
+        phc: String,
+    ) -> Result<Option<Result<SignedIn, PeopleError>>, PeopleError> {
+        let (store, sessions) = (self.store.clone(), self.sessions.clone());
+        let started = blocking(move || -> Result<_, StoreError> {
+            let _accounts = accounts_lock();
+            let stored = store.person_account(&person.psn_no)?.and_then(|a| a.password_phc);
+            if stored.as_deref() != Some(phc.as_str()) {
+                return Ok(None);
+            }
+            Ok(Some(start(&sessions, person)))
+        })
+        .await??;
+        Ok(started)
     }
 
     /// Sets the password with a one-time activation code, ends the person's other sessions and
     /// signs them in.
+    ///
+    /// The same form sent again just after it succeeded (a double click: the code is used and no
+    /// other is pending, the password given is the one just set) is answered like the first copy
+    /// — signed in, 200 — and its limiter attempt is released, so a double submission neither
+    /// shows the person an error nor counts against their address. A used code with another
+    /// password is `activation_failed` as before.
     pub async fn activate(
         &self,
         certno: &str,
@@ -271,13 +323,24 @@ impl People {
         check_password(password)?;
         let attempt = self.admit(certno, client)?;
         match self.use_code(certno, code, password).await {
-            Ok(Some(person)) => {
+            Ok(Activation::Done(started)) => {
                 self.limiter.succeeded(attempt);
-                self.sessions.remove_person(&person.psn_no);
-                tracing::info!(certno = %person.certno, "账户已激活 / person account activated");
-                self.start(person)
+                if let Some(person) = person_of(&started) {
+                    tracing::info!(certno = %person.certno, "账户已激活 / person account activated");
+                }
+                started
             }
-            Ok(None) => {
+            Ok(Activation::Repeated(started)) => {
+                self.limiter.release(attempt);
+                if let Some(person) = person_of(&started) {
+                    tracing::info!(
+                        certno = %person.certno,
+                        "重复提交的激活，按已激活登录 / repeated activation signed in"
+                    );
+                }
+                started
+            }
+            Ok(Activation::Refused) => {
                 self.limiter.failed(attempt);
                 Err(PeopleError::ActivationFailed)
             }
@@ -288,34 +351,35 @@ impl People {
         }
     }
 
-    /// Uses the one-time code: the person once the new password is stored and the code cleared;
-    /// `None` when the code is wrong, expired or already used (or the identity number unknown).
+    /// Uses the one-time code (see [`Activation`]).
     ///
     /// The code is checked once before the (slow) password hash, so a wrong code costs no hash,
-    /// and again, with the clearing write, under the accounts lock: of concurrent activations
-    /// with one code exactly one finds it still there.
-    async fn use_code(
-        &self,
-        certno: &str,
-        code: &str,
-        password: &str,
-    ) -> Result<Option<PersonIdentity>, PeopleError> {
-        // The hub's clock, as when the code was issued (`issue_activation`, the agency route):
-        // a code issued under `yidi serve --demo --clock <time>` is judged on that same clock.
-        let now = self.hub.clock().now();
-        let Some(person) = self.hub.person_by_certno(certno).await? else { return Ok(None) };
+    /// and again, on the hub's clock read again at that moment, under the accounts lock, where
+    /// the new password is stored, the code cleared, the person's sessions ended and the new
+    /// session started in one step: of concurrent activations with one code exactly one finds it
+    /// still there, a code that expired while the password was hashed is refused, and no sign-in
+    /// that verified the old password can add a session after the others were ended.
+    async fn use_code(&self, certno: &str, code: &str, password: &str) -> Result<Activation, PeopleError> {
+        let Some(person) = self.hub.person_by_certno(certno).await? else { return Ok(Activation::Refused) };
         let hash = code_hash(code);
         let account = self.account(&person.psn_no).await?;
-        if !code_valid(account.as_ref(), &hash, now) {
-            return Ok(None);
+        // The hub's clock, as when the code was issued (`issue_activation`, the agency route):
+        // a code issued under `yidi serve --demo --clock <time>` is judged on that same clock.
+        if !code_valid(account.as_ref(), &hash, self.hub.clock().now()) {
+            return self.repeated(person, account, password).await;
         }
         let phc = hash_password(password.to_string()).await?;
-        let (store, psn_no) = (self.store.clone(), person.psn_no.clone());
-        let used = blocking(move || -> Result<bool, StoreError> {
+        let (store, sessions, hub, who) =
+            (self.store.clone(), self.sessions.clone(), self.hub.clone(), person.clone());
+        let used = blocking(move || -> Result<_, StoreError> {
             let _only_one = accounts_lock();
-            let account = store.person_account(&psn_no)?;
-            let Some(account) = account.filter(|a| code_valid(Some(a), &hash, now)) else {
-                return Ok(false);
+            let account = store.person_account(&who.psn_no)?;
+            // The clock read again, after the account, under the lock: the hash took a while (and
+            // the read may have waited), so a code that expired meanwhile is refused.
+            let now = hub.clock().now();
+            let account = match account {
+                Some(a) if code_valid(Some(&a), &hash, now) => a,
+                other => return Ok(Err(other)),
             };
             store.put_person_account(&PersonAccountRecord {
                 password_phc: Some(phc),
@@ -325,10 +389,42 @@ impl People {
                 updated_at: now,
                 ..account
             })?;
-            Ok(true)
+            sessions.remove_person(&who.psn_no);
+            Ok(Ok(start(&sessions, who)))
         })
         .await??;
-        Ok(used.then_some(person))
+        match used {
+            Ok(started) => Ok(Activation::Done(started)),
+            Err(account) => self.repeated(person, account, password).await,
+        }
+    }
+
+    /// The code was not (or no longer) valid. When it was used just now — no code pending, the
+    /// account activated within [`ACTIVATION_REPEAT_SECS`] — and `password` is the stored
+    /// password, this is the same form sent twice: the person is signed in (the session started
+    /// as a sign-in's, only if that password is still stored). Otherwise refused; the password is
+    /// verified only in that case, so a wrong code still costs no hash.
+    async fn repeated(
+        &self,
+        person: PersonIdentity,
+        account: Option<PersonAccountRecord>,
+        password: &str,
+    ) -> Result<Activation, PeopleError> {
+        let now = self.hub.clock().now().to_epoch_secs();
+        let just_used = |a: &PersonAccountRecord| {
+            a.activation_sha256.is_none()
+                && (0..=ACTIVATION_REPEAT_SECS).contains(&(now - a.updated_at.to_epoch_secs()))
+        };
+        let Some(phc) = account.filter(just_used).and_then(|a| a.password_phc) else {
+            return Ok(Activation::Refused);
+        };
+        if !verify_password(Some(phc.clone()), password.to_string()).await {
+            return Ok(Activation::Refused);
+        }
+        Ok(match self.start_if_current(person, phc).await? {
+            Some(started) => Activation::Repeated(started),
+            None => Activation::Refused,
+        })
     }
 
     /// The signed-in person's session, if any.
@@ -362,7 +458,7 @@ impl People {
         session::clear_cookie(PERSON_COOKIE)
     }
 
-    /// Issues a new activation code for a person (the agency route and `yidi person activate`).
+    /// Issues a new activation code for a person (as the agency route does).
     pub async fn issue_activation(&self, psn_no: &str, issued_by: &str) -> Result<IssuedCode, PeopleError> {
         let (store, psn_no, by, now) =
             (self.store.clone(), psn_no.to_string(), issued_by.to_string(), self.hub.clock().now());
@@ -378,22 +474,45 @@ impl People {
         })
     }
 
-    fn start(&self, person: PersonIdentity) -> Result<SignedIn, PeopleError> {
-        let session = self.sessions.create(Subject::Person(person)).map_err(|_| PeopleError::Busy)?;
-        let set_cookie = session::set_cookie(PERSON_COOKIE, &session.id);
-        Ok(SignedIn { session, set_cookie })
-    }
-
     async fn account(&self, psn_no: &str) -> Result<Option<PersonAccountRecord>, PeopleError> {
         let (store, psn_no) = (self.store.clone(), psn_no.to_string());
         Ok(blocking(move || store.person_account(&psn_no)).await??)
     }
 }
 
+/// What using an activation code came to.
+enum Activation {
+    /// The code was used: the new password stored, the code cleared, the person's other sessions
+    /// ended and this session started, in one step under the accounts lock (`Err(Busy)`: the
+    /// password is set but the session table is full).
+    Done(Result<SignedIn, PeopleError>),
+    /// The code had just been used and the password given is the one it set (the same form sent
+    /// twice): signed in like a sign-in, the limiter attempt released.
+    Repeated(Result<SignedIn, PeopleError>),
+    /// A wrong, expired or used code (not a repeat), or an unknown identity number.
+    Refused,
+}
+
+/// Starts a person's session in `sessions` (`Busy`: the table is full).
+fn start(sessions: &SessionStore, person: PersonIdentity) -> Result<SignedIn, PeopleError> {
+    let session = sessions.create(Subject::Person(person)).map_err(|_| PeopleError::Busy)?;
+    let set_cookie = session::set_cookie(PERSON_COOKIE, &session.id);
+    Ok(SignedIn { session, set_cookie })
+}
+
+/// The person of a session just started (for the log).
+fn person_of(started: &Result<SignedIn, PeopleError>) -> Option<&PersonIdentity> {
+    started.as_ref().ok().and_then(|s| s.session.person())
+}
+
 /// Stores a new one-time activation code for `psn_no` (replacing any pending one; an existing
 /// password stays valid until the code is used) and returns it. The caller checks that the person
-/// exists and belongs to the issuer's region. Blocks on the accounts lock: call it on a blocking
-/// thread.
+/// exists and belongs to the issuer's region. Used by the agency route and `yidi person activate`
+/// (another process, possibly while the server runs): the write is
+/// [`Store::put_person_activation`], which touches the activation fields only, so it can never
+/// put back a password that an activation replaced. Blocks on the accounts lock (so in this
+/// process a code is not issued between an activation's re-check and its write): call it on a
+/// blocking thread.
 pub fn issue_activation(
     store: &dyn Store,
     psn_no: &str,
@@ -403,17 +522,7 @@ pub fn issue_activation(
     let _only_one = accounts_lock();
     let code = new_code();
     let expires_at = DateTime::from_epoch_secs(now.to_epoch_secs() + ACTIVATION_VALID_SECS);
-    let existing = store.person_account(psn_no)?;
-    let account = PersonAccountRecord {
-        psn_no: psn_no.to_string(),
-        password_phc: existing.as_ref().and_then(|a| a.password_phc.clone()),
-        activation_sha256: Some(code_hash(&code)),
-        activation_expires_at: Some(expires_at),
-        activation_issued_by: Some(issued_by.to_string()),
-        created_at: existing.as_ref().map_or(now, |a| a.created_at),
-        updated_at: now,
-    };
-    store.put_person_account(&account)?;
+    store.put_person_activation(psn_no, code_hash(&code), expires_at, issued_by, now)?;
     Ok(IssuedCode { psn_no: psn_no.to_string(), code, expires_at })
 }
 

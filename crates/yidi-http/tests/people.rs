@@ -5,23 +5,33 @@
 //! unknown, a person's filing seen by the very next settlement, the filing rules explained
 //! through the API, and a restart that keeps accounts and the filing history. Bursts of parallel
 //! requests: the sign-in limit counts attempts before their password is checked, and one
-//! activation code sets one password only.
+//! activation code sets one password only. Races made deterministic by holding the people's
+//! store reads (`HeldStore`): a sign-in that verified the old password never keeps a session past
+//! the activation that replaced it, a code that expires while its password is hashed is refused,
+//! issuing a code from another process never writes an old password back, and a double-submitted
+//! activation signs in without counting against the person's address.
 
 mod common;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use yidi_domain::codes::mask_name;
 use yidi_domain::{DateTime, Pack, PersonRecord};
-use yidi_http::limits::{SIGN_IN_FAILURES_MAX, SIGN_IN_WINDOW_SECS};
+use yidi_http::limits::{ACTIVATION_VALID_SECS, SIGN_IN_FAILURES_MAX, SIGN_IN_WINDOW_SECS};
+use yidi_http::people::issue_activation;
 use yidi_hub::{Clock, ManualClock, SystemClock};
+use yidi_store::{
+    AgencyTokenRecord, CommitBatch, CredentialRecord, PersonAccountRecord, Snapshot, Store, StoreResult,
+};
+use yidi_store_sqlite::SqliteStore;
 
 use common::{
-    Answer, TempDb, World, agency_token, at_once, demo_pack, hospital, http, hub_clock, json_headers,
-    unfiled_employees, visit_and_settle,
+    Answer, PeopleStore, TempDb, World, agency_token, at_once, demo_pack, hospital, http, hub_clock,
+    json_headers, unfiled_employees, visit_and_settle,
 };
 
 impl World {
@@ -122,8 +132,12 @@ fn accounts_sessions_csrf_and_own_data() {
     }
     assert!(!answer.body.contains(cert), "identity masked: {}", answer.body);
     let me_a = signed_in(&answer);
-    let used = w.send("POST", "/api/person/activate", &anon, Some(&right));
+    let another = json!({"certno": cert, "code": code, "password": "another horse"});
+    let used = w.send("POST", "/api/person/activate", &anon, Some(&another));
     assert_eq!(used.expect(401)["code"], "activation_failed", "single use");
+    // The same form sent again (a double click) signs in like its first copy; the password stays.
+    let repeat = signed_in(&w.send("POST", "/api/person/activate", &anon, Some(&right)));
+    assert_eq!(w.send("GET", "/api/person/me", &repeat, None).expect(200)["me"]["identity"]["psn_no"], psn);
 
     // Signed in: me, masked; without a session 401.
     let me = w.send("GET", "/api/person/me", &me_a, None).expect(200);
@@ -479,4 +493,325 @@ fn a_filing_made_online_says_so() {
     let path = format!("/api/agency/persons/{}/filings", b.person.psn_no);
     let by_agency = w.send("POST", &path, &bearer(&beijing), Some(&filing)).expect(200);
     assert_eq!(by_agency["origin"], "agency", "{by_agency}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Races, made deterministic by holding reads of person accounts
+// ---------------------------------------------------------------------------------------------
+
+/// Holds reads of person accounts on demand: after [`Gate::hold`]`(skip, n)` the next `skip` reads
+/// pass and the `n` after them wait — having read, so each holds what was stored at that moment —
+/// until [`Gate::release`]. The people's service reads on blocking threads, so a held read blocks
+/// nothing else of the server.
+#[derive(Default)]
+struct Gate {
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct GateState {
+    skip: usize,
+    to_hold: usize,
+    held: usize,
+    /// Bumped by each release: a read waits until the round it was held in is over.
+    round: u64,
+}
+
+impl Gate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn hold(&self, skip: usize, n: usize) {
+        let mut s = self.lock();
+        (s.skip, s.to_hold, s.held) = (skip, n, 0);
+    }
+
+    /// Called after each read.
+    fn pass(&self) {
+        let mut s = self.lock();
+        if s.skip > 0 {
+            s.skip -= 1;
+            return;
+        }
+        if s.to_hold == 0 {
+            return;
+        }
+        s.to_hold -= 1;
+        s.held += 1;
+        let round = s.round;
+        self.changed.notify_all();
+        // Bounded, so a failing test ends instead of hanging.
+        let _ = self.changed.wait_timeout_while(s, Duration::from_secs(60), |s| s.round == round);
+    }
+
+    /// Waits until `n` reads are held.
+    #[track_caller]
+    fn wait_held(&self, n: usize) {
+        let s = self.lock();
+        let (s, waited) =
+            self.changed.wait_timeout_while(s, Duration::from_secs(60), |s| s.held < n).unwrap();
+        assert!(!waited.timed_out(), "{} of {n} reads held", s.held);
+    }
+
+    fn release(&self) {
+        let mut s = self.lock();
+        (s.skip, s.to_hold, s.held) = (0, 0, 0);
+        s.round += 1;
+        self.changed.notify_all();
+    }
+}
+
+/// The SQLite store, its `person_account` reads going through a [`Gate`].
+struct HeldStore {
+    inner: Arc<SqliteStore>,
+    gate: Arc<Gate>,
+}
+
+impl Store for HeldStore {
+    fn load(&self) -> StoreResult<Snapshot> {
+        self.inner.load()
+    }
+    fn commit(&self, batch: &CommitBatch) -> StoreResult<()> {
+        self.inner.commit(batch)
+    }
+    fn save_pack(&self, files: &BTreeMap<String, String>, imported_at: DateTime) -> StoreResult<bool> {
+        self.inner.save_pack(files, imported_at)
+    }
+    fn latest_pack(&self) -> StoreResult<Option<BTreeMap<String, String>>> {
+        self.inner.latest_pack()
+    }
+    fn put_credential(&self, credential: &CredentialRecord) -> StoreResult<()> {
+        self.inner.put_credential(credential)
+    }
+    fn credentials(&self) -> StoreResult<Vec<CredentialRecord>> {
+        self.inner.credentials()
+    }
+    fn put_agency_token(&self, token: &AgencyTokenRecord) -> StoreResult<()> {
+        self.inner.put_agency_token(token)
+    }
+    fn agency_tokens(&self) -> StoreResult<Vec<AgencyTokenRecord>> {
+        self.inner.agency_tokens()
+    }
+    fn put_person_account(&self, account: &PersonAccountRecord) -> StoreResult<()> {
+        self.inner.put_person_account(account)
+    }
+    fn put_person_activation(
+        &self,
+        psn_no: &str,
+        activation_sha256: [u8; 32],
+        expires_at: DateTime,
+        issued_by: &str,
+        at: DateTime,
+    ) -> StoreResult<()> {
+        self.inner.put_person_activation(psn_no, activation_sha256, expires_at, issued_by, at)
+    }
+    fn person_account(&self, psn_no: &str) -> StoreResult<Option<PersonAccountRecord>> {
+        let read = self.inner.person_account(psn_no);
+        self.gate.pass();
+        read
+    }
+}
+
+/// A world whose people's service reads accounts through `gate` (the hub and the agency API,
+/// which issues codes, do not).
+fn held_world(db: &TempDb, clock: &Arc<ManualClock>, gate: &Arc<Gate>) -> World {
+    let gate = gate.clone();
+    let people_store: PeopleStore =
+        Arc::new(move |inner| Arc::new(HeldStore { inner, gate: gate.clone() }) as Arc<dyn Store>);
+    World::with_people_store(&db.0, Arc::new(demo_pack()), clock.clone(), clock.clone(), people_store)
+}
+
+/// A new code for `p` from the Beijing agency.
+fn issue(w: &World, token: &str, p: &PersonRecord) -> Value {
+    let path = format!("/api/agency/persons/{}/activation", p.person.psn_no);
+    w.send("POST", &path, &bearer(token), None).expect(200)["code"].clone()
+}
+
+/// The session `answer` started, if it started one.
+fn session_of(answer: &Answer) -> Option<Auth> {
+    (answer.status == 200).then(|| signed_in(answer))
+}
+
+/// Goal (second review, finding 1): no session made with a password survives the activation
+/// that replaced it. Sign-ins with the old password read the old hash, then an activation sets a
+/// new password and returns 200, and only then do the sign-ins verify (held reads make this
+/// order certain, every round): each either fails or its session is already ended — `GET
+/// /api/person/me` is 401 for every one. It used to be: the sign-ins verified the old hash and
+/// started their sessions after the activation had ended the person's sessions, so all of them
+/// stayed signed in with a password that no longer existed.
+#[test]
+fn no_session_made_with_the_old_password_outlives_an_activation() {
+    let db = TempDb::new("old-password");
+    let beijing = agency_token(&db.0, "北京医保中心-张", "110000");
+    let clock = hub_clock();
+    let gate = Arc::new(Gate::default());
+    let w = held_world(&db, &clock, &gate);
+    let pack = demo_pack();
+    let p = unfiled_employees(&pack, "110000")[0];
+    let (addr, cert) = (w.addr, p.person.certno.as_str());
+    let mut password = "password round 0".to_string();
+    activate(&w, &beijing, p, &password);
+    // Sign-ins in flight, leaving the limiter room for the activation itself.
+    let signers = SIGN_IN_FAILURES_MAX - 1;
+    for round in 1..=3 {
+        clock.advance_millis(SIGN_IN_WINDOW_SECS * 1_000);
+        let code = issue(&w, &beijing, p);
+        let old = json!({"certno": cert, "password": password});
+        let new_password = format!("password round {round}");
+        let new = json!({"certno": cert, "code": code, "password": new_password});
+        gate.hold(0, signers);
+        let (activated, sign_ins) = std::thread::scope(|scope| {
+            let sign_ins: Vec<_> =
+                (0..signers).map(|_| scope.spawn(|| post_anon(addr, "/api/person/sign-in", &old))).collect();
+            // Each sign-in has read the old password and waits to verify it.
+            gate.wait_held(signers);
+            let activated = post_anon(addr, "/api/person/activate", &new);
+            gate.release();
+            (activated, sign_ins.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>())
+        });
+        let activated = signed_in(&activated);
+        for (i, a) in sign_ins.iter().enumerate() {
+            assert!(a.status == 200 || a.status == 401, "round {round}, sign-in {i}: {}", a.body);
+            if let Some(session) = session_of(a) {
+                let me = w.send("GET", "/api/person/me", &session, None);
+                assert_eq!(
+                    me.status, 401,
+                    "round {round}: sign-in {i} with the old password is still signed in"
+                );
+            }
+        }
+        let me = w.send("GET", "/api/person/me", &activated, None);
+        assert_eq!(me.expect(200)["me"]["identity"]["psn_no"], p.person.psn_no.as_str());
+        assert_eq!(post_anon(addr, "/api/person/sign-in", &old).status, 401, "round {round}: old password");
+        password = new_password;
+    }
+    clock.advance_millis(SIGN_IN_WINDOW_SECS * 1_000);
+    signed_in(&post_anon(addr, "/api/person/sign-in", &json!({"certno": cert, "password": password})));
+}
+
+/// Goal (second review, finding 2): a code is judged on the clock at the moment it is used, not
+/// when the request began. The code is valid when the activation checks it first; while its
+/// password is hashed and before the locked re-check reads the account (held here), the hub's
+/// clock passes the code's expiry: refused (401), no password set. It used to be 200: the
+/// re-check reused the time read at the start.
+#[test]
+fn a_code_that_expires_during_activation_is_refused() {
+    let db = TempDb::new("expiry-race");
+    let beijing = agency_token(&db.0, "北京医保中心-张", "110000");
+    let clock = hub_clock();
+    let gate = Arc::new(Gate::default());
+    let w = held_world(&db, &clock, &gate);
+    let pack = demo_pack();
+    let p = unfiled_employees(&pack, "110000")[0];
+    let (addr, cert) = (w.addr, p.person.certno.as_str());
+    let code = issue(&w, &beijing, p);
+    clock.advance_millis((ACTIVATION_VALID_SECS - 60) * 1_000);
+    let body = json!({"certno": cert, "code": code, "password": "correct horse"});
+    // The first read (the early check) passes; the second, under the lock, waits.
+    gate.hold(1, 1);
+    let answer = std::thread::scope(|scope| {
+        let activation = scope.spawn(|| post_anon(addr, "/api/person/activate", &body));
+        gate.wait_held(1);
+        clock.advance_millis(61 * 1_000);
+        gate.release();
+        activation.join().unwrap()
+    });
+    assert_eq!(answer.expect(401)["code"], "activation_failed");
+    assert!(answer.header("set-cookie").is_none(), "no session");
+    let account = w.store.person_account(&p.person.psn_no).unwrap().expect("the account");
+    assert_eq!(account.password_phc, None, "no password set");
+    let sign_in = json!({"certno": cert, "password": "correct horse"});
+    assert_eq!(post_anon(addr, "/api/person/sign-in", &sign_in).status, 401);
+}
+
+/// Goal (second review, finding 3): `yidi person activate` (another process, its own connection
+/// to the database) never writes an old password back. An issuer that reads the account first is
+/// held right after that read while the server activates the account with a new password, then
+/// writes; one that never reads (the fix: `Store::put_person_activation`) just issues, and the
+/// server activates with its code. Either way the new password signs in and the old one does
+/// not. It used to be: the issuer read the whole account and wrote it back with the password it
+/// had read, undoing the activation. (In this one process that old issuer also held the accounts
+/// lock across its read, so there the activation waited for the gate's timeout and the test
+/// failed after a minute; in two processes there is no shared lock and the password came back.)
+#[test]
+fn a_code_issued_by_another_process_keeps_the_new_password() {
+    let db = TempDb::new("cli-issue");
+    let beijing = agency_token(&db.0, "北京医保中心-张", "110000");
+    let clock = hub_clock();
+    let w = start(&db, &clock);
+    let pack = demo_pack();
+    let p = unfiled_employees(&pack, "110000")[0];
+    let (addr, cert, psn) = (w.addr, p.person.certno.as_str(), p.person.psn_no.as_str());
+    activate(&w, &beijing, p, "old password");
+    let server_code = issue(&w, &beijing, p);
+    let gate = Arc::new(Gate::default());
+    let cli = HeldStore { inner: Arc::new(SqliteStore::open(&w.db).unwrap()), gate: gate.clone() };
+    let activate_with = |code: &Value| {
+        let body = json!({"certno": cert, "code": code, "password": "new password"});
+        signed_in(&post_anon(addr, "/api/person/activate", &body))
+    };
+    gate.hold(0, 1);
+    let activated = std::thread::scope(|scope| {
+        let issuer = scope.spawn(|| issue_activation(&cli, psn, "cli", clock.now()).unwrap());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !issuer.is_finished() && gate.lock().held == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if issuer.is_finished() {
+            // Issued without reading: its code replaced the server's; the person uses it.
+            let issued = issuer.join().unwrap();
+            activate_with(&json!(issued.code))
+        } else {
+            // Held between its read and its write: the activation lands there.
+            let activated = activate_with(&server_code);
+            gate.release();
+            issuer.join().unwrap();
+            activated
+        }
+    });
+    assert_eq!(w.send("GET", "/api/person/me", &activated, None).status, 200);
+    let old = json!({"certno": cert, "password": "old password"});
+    assert_eq!(post_anon(addr, "/api/person/sign-in", &old).status, 401, "the old password came back");
+    signed_in(&post_anon(addr, "/api/person/sign-in", &json!({"certno": cert, "password": "new password"})));
+}
+
+/// Goal (second review, finding 4): the activation form sent several times at once (a double
+/// click, a flaky connection) with the right code and one password: one copy uses the code, the
+/// others find it used with the password just set and are answered like it — 200, signed in —
+/// with their limiter attempts released, so the person's address keeps its whole allowance
+/// (`SIGN_IN_FAILURES_MAX` wrong passwords are still 401, not 429). A 429 can only come from
+/// copies beyond the limiter's in-flight allowance. Ten minutes later the same form is
+/// `activation_failed` again. It used to be: 1×200, the rest 401, and those stayed counted.
+#[test]
+fn a_double_submitted_activation_signs_in_and_costs_nothing() {
+    let db = TempDb::new("double-submit");
+    let beijing = agency_token(&db.0, "北京医保中心-张", "110000");
+    let clock = hub_clock();
+    let w = start(&db, &clock);
+    let pack = demo_pack();
+    let p = unfiled_employees(&pack, "110000")[0];
+    let (addr, cert) = (w.addr, p.person.certno.as_str());
+    let code = issue(&w, &beijing, p);
+    let form = json!({"certno": cert, "code": code, "password": "correct horse"});
+    let copies = SIGN_IN_FAILURES_MAX + 2;
+    let answers = at_once(copies, |_| post_anon(addr, "/api/person/activate", &form));
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 429), "{statuses:?}");
+    assert!(statuses.iter().filter(|s| **s == 200).count() >= SIGN_IN_FAILURES_MAX, "{statuses:?}");
+    for a in answers.iter().filter(|a| a.status == 200) {
+        let me = w.send("GET", "/api/person/me", &signed_in(a), None);
+        assert_eq!(me.expect(200)["me"]["identity"]["psn_no"], p.person.psn_no.as_str());
+    }
+    // Nothing of the burst is counted against this address or identity.
+    let wrong = json!({"certno": cert, "password": "wrong horse"});
+    for i in 0..SIGN_IN_FAILURES_MAX {
+        assert_eq!(post_anon(addr, "/api/person/sign-in", &wrong).status, 401, "wrong password {i}");
+    }
+    assert_eq!(post_anon(addr, "/api/person/sign-in", &wrong).status, 429);
+    // Once the code is no longer just used, the same form is refused like any used code.
+    clock.advance_millis(SIGN_IN_WINDOW_SECS * 1_000);
+    assert_eq!(post_anon(addr, "/api/person/activate", &form).expect(401)["code"], "activation_failed");
+    signed_in(&post_anon(addr, "/api/person/sign-in", &json!({"certno": cert, "password": "correct horse"})));
 }

@@ -189,6 +189,17 @@ impl Store for SqliteStore {
         people::put_account(&self.lock(), account)
     }
 
+    fn put_person_activation(
+        &self,
+        psn_no: &str,
+        activation_sha256: [u8; 32],
+        expires_at: DateTime,
+        issued_by: &str,
+        at: DateTime,
+    ) -> StoreResult<()> {
+        people::put_activation(&self.lock(), psn_no, &activation_sha256, expires_at, issued_by, at)
+    }
+
     fn person_account(&self, psn_no: &str) -> StoreResult<Option<yidi_store::PersonAccountRecord>> {
         people::account(&self.lock(), psn_no)
     }

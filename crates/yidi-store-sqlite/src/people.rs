@@ -25,6 +25,18 @@ ON CONFLICT (psn_no) DO UPDATE SET
     activation_expires_at_s = excluded.activation_expires_at_s,
     activation_issued_by = excluded.activation_issued_by, updated_at_s = excluded.updated_at_s";
 
+/// A new pending code: the activation fields only. `password_phc` is never named in the update,
+/// so a code issued from another process cannot write back a password it read before an
+/// activation changed it.
+const UPSERT_ACTIVATION: &str = "
+INSERT INTO person_account (psn_no, password_phc, activation_sha256, activation_expires_at_s,
+                            activation_issued_by, created_at_s, updated_at_s)
+VALUES (:psn_no, NULL, :activation_sha256, :activation_expires_at_s, :activation_issued_by, :at_s, :at_s)
+ON CONFLICT (psn_no) DO UPDATE SET
+    activation_sha256 = excluded.activation_sha256,
+    activation_expires_at_s = excluded.activation_expires_at_s,
+    activation_issued_by = excluded.activation_issued_by, updated_at_s = excluded.updated_at_s";
+
 /// Appends one history event; an `event_id` already stored fails the batch as corrupt.
 pub(crate) fn write_filing_event(tx: &Transaction<'_>, e: &FilingEventRecord) -> StoreResult<()> {
     let id = i64::try_from(e.event_id).map_err(|_| {
@@ -91,6 +103,29 @@ pub(crate) fn put_account(conn: &Connection, a: &PersonAccountRecord) -> StoreRe
             ":updated_at_s": secs(a.updated_at),
         })
         .map_err(io("write person account"))?;
+    Ok(())
+}
+
+/// Stores a pending activation code (one statement, so one durable transaction), leaving the
+/// password as stored.
+pub(crate) fn put_activation(
+    conn: &Connection,
+    psn_no: &str,
+    activation_sha256: &[u8; 32],
+    expires_at: yidi_domain::DateTime,
+    issued_by: &str,
+    at: yidi_domain::DateTime,
+) -> StoreResult<()> {
+    conn.prepare_cached(UPSERT_ACTIVATION)
+        .map_err(io("prepare person activation"))?
+        .execute(named_params! {
+            ":psn_no": psn_no,
+            ":activation_sha256": &activation_sha256[..],
+            ":activation_expires_at_s": secs(expires_at),
+            ":activation_issued_by": issued_by,
+            ":at_s": secs(at),
+        })
+        .map_err(io("write person activation"))?;
     Ok(())
 }
 

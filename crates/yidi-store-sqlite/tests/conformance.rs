@@ -70,6 +70,7 @@ suite!(
     funds_events_are_append_only,
     filing_history_is_append_only,
     person_accounts_round_trip,
+    person_activation_leaves_the_password,
     refusals_are_kept_and_loaded_for_the_last_days,
 );
 

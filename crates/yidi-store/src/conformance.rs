@@ -45,6 +45,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("funds_events_are_append_only", funds_events_are_append_only),
     ("filing_history_is_append_only", filing_history_is_append_only),
     ("person_accounts_round_trip", person_accounts_round_trip),
+    ("person_activation_leaves_the_password", person_activation_leaves_the_password),
     ("refusals_are_kept_and_loaded_for_the_last_days", refusals_are_kept_and_loaded_for_the_last_days),
 ];
 
@@ -400,6 +401,58 @@ pub fn person_accounts_round_trip(open: Open) {
     store.put_person_account(&active).expect("replace");
     assert_eq!(store.person_account("P1").expect("read"), Some(active));
     assert_eq!(store.person_account("P2").expect("read"), None);
+}
+
+/// Issuing a code (`put_person_activation`) writes the activation fields only: it creates a
+/// password-less account when there is none, and on an existing account replaces the pending code
+/// and `updated_at` but keeps `password_phc` and `created_at` — also a password written after the
+/// issuer last read the account (an activation finishing meanwhile, perhaps in another process).
+pub fn person_activation_leaves_the_password(open: Open) {
+    let store = open("person_activation_leaves_the_password");
+    store.put_person_activation("P1", [0x11; 32], at(72 * 3_600), "cli", at(0)).expect("issue");
+    let issued = crate::PersonAccountRecord {
+        psn_no: "P1".into(),
+        password_phc: None,
+        activation_sha256: Some([0x11; 32]),
+        activation_expires_at: Some(at(72 * 3_600)),
+        activation_issued_by: Some("cli".into()),
+        created_at: at(0),
+        updated_at: at(0),
+    };
+    assert_eq!(store.person_account("P1").expect("read"), Some(issued.clone()), "a new account");
+
+    // The issuer has read the account (no password yet); an activation then sets a password.
+    let read_by_issuer = store.person_account("P1").expect("read");
+    assert_eq!(read_by_issuer.as_ref().and_then(|a| a.password_phc.clone()), None);
+    let phc = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$bmV3";
+    let activated = crate::PersonAccountRecord {
+        password_phc: Some(phc.into()),
+        activation_sha256: None,
+        activation_expires_at: None,
+        activation_issued_by: None,
+        updated_at: at(60),
+        ..issued.clone()
+    };
+    store.put_person_account(&activated).expect("activate");
+
+    // The issuer's write (a new code) keeps the password it never read.
+    store
+        .put_person_activation("P1", [0x22; 32], at(120 + 72 * 3_600), "北京医保中心-张", at(120))
+        .expect("reissue");
+    let expected = crate::PersonAccountRecord {
+        password_phc: Some(phc.into()),
+        activation_sha256: Some([0x22; 32]),
+        activation_expires_at: Some(at(120 + 72 * 3_600)),
+        activation_issued_by: Some("北京医保中心-张".into()),
+        created_at: at(0),
+        updated_at: at(120),
+        ..issued
+    };
+    assert_eq!(store.person_account("P1").expect("read"), Some(expected.clone()), "password kept");
+    assert_eq!(store.person_account("P2").expect("read"), None, "no other account made");
+    drop(store);
+    let reopened = open("person_activation_leaves_the_password");
+    assert_eq!(reopened.person_account("P1").expect("read"), Some(expected), "durable");
 }
 
 /// Funds events read back exactly, in `event_id` order; an event id already stored — by an

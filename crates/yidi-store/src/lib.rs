@@ -397,5 +397,19 @@ pub trait Store: Send + Sync {
     fn agency_tokens(&self) -> StoreResult<Vec<AgencyTokenRecord>>;
     /// Writes a person's account durably (replacing the stored one).
     fn put_person_account(&self, account: &PersonAccountRecord) -> StoreResult<()>;
+    /// Stores a new pending activation code for `psn_no` durably, in one write that neither reads
+    /// nor touches `password_phc`: sets `activation_sha256`, `activation_expires_at`,
+    /// `activation_issued_by` and `updated_at = at`, creating the account (no password,
+    /// `created_at = at`) when there is none. Issuing a code (possibly from another process, `yidi
+    /// person activate`) thus never writes back a password read before an activation changed it
+    /// (`conformance::person_activation_leaves_the_password`).
+    fn put_person_activation(
+        &self,
+        psn_no: &str,
+        activation_sha256: [u8; 32],
+        expires_at: DateTime,
+        issued_by: &str,
+        at: DateTime,
+    ) -> StoreResult<()>;
     fn person_account(&self, psn_no: &str) -> StoreResult<Option<PersonAccountRecord>>;
 }

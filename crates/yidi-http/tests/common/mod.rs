@@ -21,6 +21,7 @@ use yidi_http::crypto;
 use yidi_http::people::People;
 use yidi_http::server::{App, Dispatch, serve_until};
 use yidi_hub::{Clock, Hub, HubConfig, ManualClock, SystemClock};
+use yidi_store::Store;
 use yidi_store_sqlite::SqliteStore;
 
 pub fn demo_dir() -> PathBuf {
@@ -230,6 +231,10 @@ impl Drop for Server {
     }
 }
 
+/// Makes the store the people's service uses from the world's SQLite store (a test wraps it to
+/// hold or fail some calls); the hub and the agency API keep the SQLite store itself.
+pub type PeopleStore = Arc<dyn Fn(Arc<SqliteStore>) -> Arc<dyn Store> + Send + Sync>;
+
 /// The real hub on a real SQLite file with its agency API (and optionally the people's service)
 /// behind a real server; the hub's clock is moved by hand, the gateway's is the system's.
 pub struct World {
@@ -244,6 +249,7 @@ pub struct World {
     pub agency: Arc<AgencyApi>,
     pub clock: Arc<ManualClock>,
     people_clock: Option<Arc<dyn Clock>>,
+    people_store: Option<PeopleStore>,
     /// National calls made so far: each numbers its `msgid`.
     pub msgids: u32,
 }
@@ -251,7 +257,7 @@ pub struct World {
 impl World {
     /// The hub and the agency API over the file `db`.
     pub fn start(db: &Path, pack: Arc<Pack>, clock: Arc<ManualClock>) -> World {
-        World::launch(db, pack, clock, None)
+        World::launch(db, pack, clock, None, None)
     }
 
     /// The hub, the agency API and the people's service (person API and pages), whose sessions
@@ -262,7 +268,18 @@ impl World {
         clock: Arc<ManualClock>,
         people_clock: Arc<dyn Clock>,
     ) -> World {
-        World::launch(db, pack, clock, Some(people_clock))
+        World::launch(db, pack, clock, Some(people_clock), None)
+    }
+
+    /// `with_people`, the people's service on the store `people_store` makes (kept on restart).
+    pub fn with_people_store(
+        db: &Path,
+        pack: Arc<Pack>,
+        clock: Arc<ManualClock>,
+        people_clock: Arc<dyn Clock>,
+        people_store: PeopleStore,
+    ) -> World {
+        World::launch(db, pack, clock, Some(people_clock), Some(people_store))
     }
 
     /// `with_people` on the demo pack, everything on one hub clock starting now.
@@ -276,6 +293,7 @@ impl World {
         pack: Arc<Pack>,
         clock: Arc<ManualClock>,
         people_clock: Option<Arc<dyn Clock>>,
+        people_store: Option<PeopleStore>,
     ) -> World {
         let store = Arc::new(SqliteStore::open(db).expect("store opens"));
         let hub_clock: Arc<dyn Clock> = clock.clone();
@@ -288,22 +306,39 @@ impl World {
         let windows = FacilityWindows::from_pack(&pack);
         let mut app = App::new(hub.clone(), book, windows, edge_clock, true).with_agency(agency);
         if let Some(people_clock) = &people_clock {
-            app = app.with_people(Arc::new(People::new(hub.clone(), store.clone(), people_clock.clone())));
+            let accounts: Arc<dyn Store> = match &people_store {
+                Some(make) => make(store.clone()),
+                None => store.clone(),
+            };
+            app = app.with_people(Arc::new(People::new(hub.clone(), accounts, people_clock.clone())));
         }
         let app = Arc::new(app);
         let agency = app.agency().expect("the agency API is on").clone();
         let server = Server::spawn(app);
         let addr = server.addr;
-        World { server, addr, db: db.to_path_buf(), pack, store, hub, agency, clock, people_clock, msgids: 0 }
+        World {
+            server,
+            addr,
+            db: db.to_path_buf(),
+            pack,
+            store,
+            hub,
+            agency,
+            clock,
+            people_clock,
+            people_store,
+            msgids: 0,
+        }
     }
 
     /// Stops the server and the hub and starts both again over the same file; national calls go
     /// on numbering their `msgid`s.
     pub fn restart(self) -> World {
-        let World { server, db, pack, store, hub, agency, clock, people_clock, msgids, .. } = self;
+        let World { server, db, pack, store, hub, agency, clock, people_clock, people_store, msgids, .. } =
+            self;
         drop(server);
         drop((agency, hub, store));
-        let mut w = World::launch(&db, pack, clock, people_clock);
+        let mut w = World::launch(&db, pack, clock, people_clock, people_store);
         w.msgids = msgids;
         w
     }
